@@ -1,0 +1,544 @@
+//! The outer optimum `Φ* = min_{w ∈ Δ} Φ(w)` and its minimizer (SPEC §1).
+//!
+//! **Two domains: certified.** With `w = (s, 1 − s)`, `H(s) = A_2 + s(A_1 − A_2)`
+//! and `Φ(s) = P(s) / det H(s)²`, where `P(s) = det(s)² Φ(s) = ½ uᵀA_0u` with
+//! `u = adj(H) r − det·b_0` a polynomial of degree ≤ 2d. P and det are
+//! recovered exactly by interpolation from exact evaluations at rational
+//! points. Then `Φ'(s) = Q(s)/det(s)³` with `Q = P'·det − 2 P·det'`, and
+//! since `det > 0` on [0, 1] (H is positive definite) the critical points are
+//! the roots of Q. They are isolated exactly with a Sturm sequence of the
+//! square-free part of Q, refined by bisection, and each gets a rigorous
+//! enclosure of Φ: on an isolating interval [a, b] ∋ s_c,
+//! `|Φ(s_c) − Φ(a)| ≤ (b − a) · sup|Φ'| ≤ (b − a)² · Σ_k k|q_k| / det_lo³`,
+//! because `|Q(s)| ≤ |s − s_c| · sup|Q'|` and `det ≥ det_lo` on [a, b].
+//! Φ* lies in `[min lo, min hi]` over the endpoints and critical points.
+//!
+//! **More domains: local.** Spectral projected gradient (Birgin–Martínez–
+//! Raydan, non-monotone line search) from several starts at high MPFR
+//! precision; the best stationary point found is reported as "local".
+
+use rug::{Float, Rational};
+
+use crate::error::{Error, Result};
+use crate::instance::Instance;
+use crate::linalg::{sub, Matrix};
+use crate::model::Problem;
+use crate::simplex::project;
+
+/// How far Φ* can be trusted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OptimumKind {
+    /// A rigorous enclosure of the global minimum over the simplex.
+    Certified,
+    /// The best of several local searches: a local minimum, not proved global.
+    Local,
+}
+
+/// `Φ*`, its minimizer `w*`, and how they are known.
+#[derive(Clone, Debug)]
+pub struct Optimum {
+    /// The value handed to the backends: exact when `exact`, otherwise a
+    /// point of the enclosure (certified) or the best value found (local).
+    pub phi_star: Rational,
+    /// `lo ≤ Φ* ≤ hi` (certified only).
+    pub enclosure: Option<(Rational, Rational)>,
+    /// A minimizer (a point of its isolating interval when irrational).
+    pub w_star: Vec<Rational>,
+    /// Certified or local.
+    pub kind: OptimumKind,
+    /// True when `phi_star` is Φ* exactly.
+    pub exact: bool,
+}
+
+/// Options of the search.
+#[derive(Clone, Debug)]
+pub struct OptimumOptions {
+    /// Certified case: isolating intervals are refined to width ≤ 2^-bits.
+    pub bits: u32,
+    /// Local case: MPFR precision of the search.
+    pub local_prec: u32,
+}
+
+impl Default for OptimumOptions {
+    fn default() -> Self {
+        OptimumOptions {
+            bits: 640,
+            local_prec: 256,
+        }
+    }
+}
+
+/// Computes Φ*: certified for m = 2, local for m > 2.
+pub fn optimum(inst: &Instance, opts: &OptimumOptions) -> Result<Optimum> {
+    if inst.m() == 2 {
+        certified_two_domains(inst, opts.bits)
+    } else {
+        local_multistart(inst, opts.local_prec)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Polynomials over Q (coefficients in increasing degree).
+// ---------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq)]
+struct Poly(Vec<Rational>);
+
+impl Poly {
+    fn trim(mut self) -> Self {
+        while self.0.last().is_some_and(|c| c.is_zero()) {
+            self.0.pop();
+        }
+        self
+    }
+    fn is_zero(&self) -> bool {
+        self.0.is_empty()
+    }
+    fn degree(&self) -> usize {
+        self.0.len().saturating_sub(1)
+    }
+    fn lead(&self) -> &Rational {
+        self.0.last().expect("nonzero polynomial")
+    }
+    fn eval(&self, x: &Rational) -> Rational {
+        let mut acc = Rational::new();
+        for c in self.0.iter().rev() {
+            acc *= x;
+            acc += c;
+        }
+        acc
+    }
+    fn derivative(&self) -> Poly {
+        Poly(
+            self.0
+                .iter()
+                .enumerate()
+                .skip(1)
+                .map(|(k, c)| Rational::from(c * k as u64))
+                .collect(),
+        )
+        .trim()
+    }
+    fn mul(&self, o: &Poly) -> Poly {
+        if self.is_zero() || o.is_zero() {
+            return Poly(vec![]);
+        }
+        let mut out = vec![Rational::new(); self.0.len() + o.0.len() - 1];
+        for (i, a) in self.0.iter().enumerate() {
+            for (j, b) in o.0.iter().enumerate() {
+                out[i + j] += Rational::from(a * b);
+            }
+        }
+        Poly(out).trim()
+    }
+    fn sub(&self, o: &Poly) -> Poly {
+        let n = self.0.len().max(o.0.len());
+        let z = Rational::new();
+        Poly(
+            (0..n)
+                .map(|k| Rational::from(self.0.get(k).unwrap_or(&z) - o.0.get(k).unwrap_or(&z)))
+                .collect(),
+        )
+        .trim()
+    }
+    fn scale(&self, c: &Rational) -> Poly {
+        Poly(self.0.iter().map(|x| Rational::from(x * c)).collect()).trim()
+    }
+    /// Remainder of division by a nonzero `o`.
+    fn rem(&self, o: &Poly) -> Poly {
+        let mut r = self.clone();
+        while !r.is_zero() && r.degree() >= o.degree() {
+            let shift = r.degree() - o.degree();
+            let f = Rational::from(r.lead() / o.lead());
+            for (k, c) in o.0.iter().enumerate() {
+                r.0[k + shift] -= Rational::from(&f * c);
+            }
+            r.0.pop();
+            r = r.trim();
+        }
+        r
+    }
+    /// Quotient by a nonzero `o` (exact division assumed by callers).
+    fn div(&self, o: &Poly) -> Poly {
+        let mut r = self.clone();
+        if r.is_zero() || r.degree() < o.degree() {
+            return Poly(vec![]);
+        }
+        let mut q = vec![Rational::new(); r.degree() - o.degree() + 1];
+        while !r.is_zero() && r.degree() >= o.degree() {
+            let shift = r.degree() - o.degree();
+            let f = Rational::from(r.lead() / o.lead());
+            for (k, c) in o.0.iter().enumerate() {
+                r.0[k + shift] -= Rational::from(&f * c);
+            }
+            q[shift] = f;
+            r.0.pop();
+            r = r.trim();
+        }
+        Poly(q).trim()
+    }
+    /// Scaled by a positive constant so the leading coefficient is ±1: the
+    /// signs, hence Sturm sign variations, are unchanged, the sizes contained.
+    fn normalized(&self) -> Poly {
+        let l = Rational::from(self.lead().abs_ref());
+        Poly(self.0.iter().map(|c| Rational::from(c / &l)).collect())
+    }
+    fn gcd(&self, o: &Poly) -> Poly {
+        let (mut a, mut b) = (self.clone(), o.clone());
+        while !b.is_zero() {
+            let r = a.rem(&b);
+            a = b;
+            b = if r.is_zero() { r } else { r.normalized() };
+        }
+        a.normalized()
+    }
+    /// Σ_k k |c_k|: a bound on |p'| over [0, 1].
+    fn derivative_bound(&self) -> Rational {
+        self.0
+            .iter()
+            .enumerate()
+            .map(|(k, c)| Rational::from(c.abs_ref()) * k as u64)
+            .sum()
+    }
+}
+
+/// The coefficients of the polynomial of degree < n through `(x_j, y_j)`.
+fn interpolate(xs: &[Rational], ys: &[Rational]) -> Poly {
+    let n = xs.len();
+    let rows: Vec<Vec<Rational>> = xs
+        .iter()
+        .map(|x| {
+            let mut row = Vec::with_capacity(n);
+            let mut p = Rational::from(1);
+            for _ in 0..n {
+                row.push(p.clone());
+                p *= x;
+            }
+            row
+        })
+        .collect();
+    let v = Matrix::from_rows(rows).expect("square");
+    Poly(v.solve(ys).expect("distinct nodes give an invertible Vandermonde matrix")).trim()
+}
+
+struct Sturm(Vec<Poly>);
+
+impl Sturm {
+    fn new(p: &Poly) -> Sturm {
+        let mut seq = vec![p.normalized(), p.derivative().normalized()];
+        loop {
+            let n = seq.len();
+            let r = seq[n - 2].rem(&seq[n - 1]);
+            if r.is_zero() {
+                break;
+            }
+            seq.push(r.scale(&Rational::from(-1)).normalized());
+        }
+        Sturm(seq)
+    }
+    fn variations(&self, x: &Rational) -> usize {
+        let mut count = 0;
+        let mut last = std::cmp::Ordering::Equal;
+        for p in &self.0 {
+            let s = p.eval(x).cmp0();
+            if s == std::cmp::Ordering::Equal {
+                continue;
+            }
+            if last != std::cmp::Ordering::Equal && s != last {
+                count += 1;
+            }
+            last = s;
+        }
+        count
+    }
+}
+
+/// A critical point: exact, or inside (a, b) with a, b not roots.
+enum Root {
+    Exact(Rational),
+    Isolated(Rational, Rational),
+}
+
+/// Distinct real roots of `q` in [0, 1]: the rational ones found exactly,
+/// the others each in an isolating interval of width ≤ 2^-bits.
+fn roots_in_unit_interval(q: &Poly, bits: u32) -> Vec<Root> {
+    let mut roots = Vec::new();
+    // Square-free part: every root simple, so every isolated root changes sign.
+    let g = q.gcd(&q.derivative());
+    let mut p = q.div(&g).normalized();
+    'restart: loop {
+        if p.degree() == 0 {
+            return roots;
+        }
+        for x in [Rational::new(), Rational::from(1)] {
+            if p.eval(&x).is_zero() {
+                p = p.div(&Poly(vec![-x.clone(), Rational::from(1)]));
+                roots.push(Root::Exact(x));
+                continue 'restart;
+            }
+        }
+        let sturm = Sturm::new(&p);
+        let mut stack = vec![(Rational::new(), Rational::from(1))];
+        let mut isolated = Vec::new();
+        while let Some((a, b)) = stack.pop() {
+            let n = sturm.variations(&a).saturating_sub(sturm.variations(&b));
+            if n == 0 {
+                continue;
+            }
+            if n == 1 {
+                isolated.push((a, b));
+                continue;
+            }
+            let mid = Rational::from(&a + &b) / 2u32;
+            if p.eval(&mid).is_zero() {
+                p = p.div(&Poly(vec![-mid.clone(), Rational::from(1)]));
+                roots.push(Root::Exact(mid));
+                continue 'restart;
+            }
+            stack.push((a, mid.clone()));
+            stack.push((mid, b));
+        }
+        // Refine each isolated simple root by sign bisection.
+        let width = Rational::from((1, 1)) >> bits;
+        for (mut a, mut b) in isolated {
+            let sa = p.eval(&a).cmp0();
+            loop {
+                if Rational::from(&b - &a) <= width {
+                    roots.push(Root::Isolated(a, b));
+                    break;
+                }
+                let mid = Rational::from(&a + &b) / 2u32;
+                let sm = p.eval(&mid).cmp0();
+                if sm == std::cmp::Ordering::Equal {
+                    roots.push(Root::Exact(mid));
+                    break;
+                }
+                if sm == sa {
+                    a = mid;
+                } else {
+                    b = mid;
+                }
+            }
+        }
+        return roots;
+    }
+}
+
+fn certified_two_domains(inst: &Instance, bits: u32) -> Result<Optimum> {
+    let p: Problem<Rational> = Problem::new(inst, &());
+    let d = inst.d();
+    let w_of = |s: &Rational| vec![s.clone(), Rational::from(1 - s)];
+    let det_of = |s: &Rational| p.hessian(&w_of(s)).determinant(&());
+    // Enough nodes for degree 2d (P) and d (det).
+    let n = 2 * d + 1;
+    let xs: Vec<Rational> = (0..n).map(|j| Rational::from((j as i64, (n - 1) as i64))).collect();
+    let dets: Vec<Rational> = xs.iter().map(det_of).collect();
+    let ps: Vec<Rational> = xs
+        .iter()
+        .zip(&dets)
+        .map(|(s, det)| Ok(p.phi(&w_of(s))? * det.clone() * det))
+        .collect::<Result<_>>()?;
+    let det_poly = interpolate(&xs[..d + 1], &dets[..d + 1]);
+    let p_poly = interpolate(&xs, &ps);
+    let phi_at = |s: &Rational| -> Rational {
+        let det = det_poly.eval(s);
+        p_poly.eval(s) / (det.clone() * &det)
+    };
+    // Guard the algebra: the interpolants must reproduce Φ at a fresh point.
+    let probe = Rational::from((1, 7));
+    if phi_at(&probe) != p.phi(&w_of(&probe))? {
+        return Err(Error::Unsupported(
+            "internal check failed: Φ(s) interpolation does not reproduce Φ".into(),
+        ));
+    }
+    let q = p_poly
+        .derivative()
+        .mul(&det_poly)
+        .sub(&p_poly.mul(&det_poly.derivative()).scale(&Rational::from(2)));
+
+    // Candidates: (lo, hi, s).
+    let mut cands: Vec<(Rational, Rational, Rational)> = Vec::new();
+    for s in [Rational::new(), Rational::from(1)] {
+        let v = phi_at(&s);
+        cands.push((v.clone(), v, s));
+    }
+    if !q.is_zero() {
+        let lq = q.derivative_bound();
+        let ld = det_poly.derivative_bound();
+        for root in roots_in_unit_interval(&q, bits) {
+            match root {
+                Root::Exact(s) => {
+                    let v = phi_at(&s);
+                    cands.push((v.clone(), v, s));
+                }
+                Root::Isolated(a, b) => {
+                    let w = Rational::from(&b - &a);
+                    let det_lo = det_poly.eval(&a) - w.clone() * &ld;
+                    if det_lo.cmp0() != std::cmp::Ordering::Greater {
+                        return Err(Error::Unsupported(format!(
+                            "cannot certify Φ*: det H(s) is not bounded away from 0 near s = {}; \
+                             the instance is too ill-conditioned for {bits}-bit isolation",
+                            a.to_f64()
+                        )));
+                    }
+                    let e = w.clone() * &w * &lq / (det_lo.clone() * &det_lo * &det_lo);
+                    let v = phi_at(&a);
+                    let mid = Rational::from(&a + &b) / 2u32;
+                    cands.push((Rational::from(&v - &e), Rational::from(&v + &e), mid));
+                }
+            }
+        }
+    }
+    let best = cands
+        .iter()
+        .min_by(|x, y| x.1.cmp(&y.1))
+        .expect("the endpoints are candidates");
+    let lo = cands.iter().map(|c| &c.0).min().expect("nonempty").clone();
+    let hi = best.1.clone();
+    let exact = lo == hi;
+    // The value handed on: the best candidate's Φ at a point of its interval.
+    let phi_star = if exact {
+        hi.clone()
+    } else {
+        phi_at(&best.2)
+    };
+    Ok(Optimum {
+        phi_star,
+        enclosure: Some((lo, hi)),
+        w_star: w_of(&best.2),
+        kind: OptimumKind::Certified,
+        exact,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Local search for m > 2.
+// ---------------------------------------------------------------------------
+
+fn local_multistart(inst: &Instance, prec: u32) -> Result<Optimum> {
+    let p: Problem<Float> = Problem::new(inst, &prec);
+    let m = inst.m();
+    let q = |n: i64, d: i64| Float::with_val(prec, Rational::from((n, d)));
+    let mut starts: Vec<Vec<Float>> = vec![(0..m).map(|_| q(1, m as i64)).collect()];
+    for i in 0..m {
+        starts.push((0..m).map(|j| if i == j { q(1, 1) } else { q(0, 1) }).collect());
+        // Halfway between vertex i and the centre.
+        starts.push(
+            (0..m)
+                .map(|j| if i == j { q(m as i64 + 1, 2 * m as i64) } else { q(1, 2 * m as i64) })
+                .collect(),
+        );
+    }
+    starts.push(inst.w0.iter().map(|x| Float::with_val(prec, x)).collect());
+    let mut best: Option<(Float, Vec<Float>)> = None;
+    for s in starts {
+        let (f, w) = spg(&p, s, prec)?;
+        if best.as_ref().is_none_or(|(bf, _)| f < *bf) {
+            best = Some((f, w));
+        }
+    }
+    let (f, w) = best.expect("at least one start");
+    let to_q = |x: &Float| x.to_rational().unwrap_or_default();
+    Ok(Optimum {
+        phi_star: to_q(&f),
+        enclosure: None,
+        w_star: w.iter().map(to_q).collect(),
+        kind: OptimumKind::Local,
+        exact: false,
+    })
+}
+
+/// Spectral projected gradient with a non-monotone Armijo search (memory 10).
+fn spg(p: &Problem<Float>, w0: Vec<Float>, prec: u32) -> Result<(Float, Vec<Float>)> {
+    let ctx = &prec;
+    let tol: Float = Float::with_val(prec, 1) >> (2 * prec as i32 - 64).max(60);
+    let lam_min: Float = Float::with_val(prec, 1) >> 60;
+    let lam_max: Float = Float::with_val(prec, 1) << 60;
+    let mut w = project(&w0, ctx);
+    let mut f = p.phi(&w)?;
+    let mut g = p.grad_phi(&w)?;
+    let mut lam = Float::with_val(prec, 1);
+    let mut history = vec![f.clone()];
+    for _ in 0..5000 {
+        let trial: Vec<Float> = w
+            .iter()
+            .zip(&g)
+            .map(|(wi, gi)| wi.clone() - Float::with_val(prec, &lam * gi))
+            .collect();
+        let dir = sub(&project(&trial, ctx), &w);
+        let dd: Float = dir.iter().fold(Float::new(prec), |s, x| s + Float::with_val(prec, x * x));
+        if dd <= tol {
+            break;
+        }
+        let gd: Float = g
+            .iter()
+            .zip(&dir)
+            .fold(Float::new(prec), |s, (a, b)| s + Float::with_val(prec, a * b));
+        let fmax = history.iter().max_by(|a, b| a.total_cmp(b)).expect("nonempty").clone();
+        let mut t = Float::with_val(prec, 1);
+        let (w_new, f_new) = loop {
+            let cand: Vec<Float> = w
+                .iter()
+                .zip(&dir)
+                .map(|(wi, di)| wi.clone() + Float::with_val(prec, &t * di))
+                .collect();
+            let fc = p.phi(&cand)?;
+            let bound = fmax.clone() + Float::with_val(prec, &t * &gd) / 10_000u32;
+            if fc <= bound || t < lam_min {
+                break (cand, fc);
+            }
+            t /= 2u32;
+        };
+        let g_new = p.grad_phi(&w_new)?;
+        let s = sub(&w_new, &w);
+        let y = sub(&g_new, &g);
+        let sy: Float = s.iter().zip(&y).fold(Float::new(prec), |a, (x, z)| a + Float::with_val(prec, x * z));
+        let ss: Float = s.iter().fold(Float::new(prec), |a, x| a + Float::with_val(prec, x * x));
+        lam = if sy > 0 {
+            (ss / sy).clamp(&lam_min, &lam_max)
+        } else {
+            lam_max.clone()
+        };
+        w = w_new;
+        f = f_new;
+        g = g_new;
+        history.push(f.clone());
+        if history.len() > 10 {
+            history.remove(0);
+        }
+    }
+    Ok((f, w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interpolation_recovers_a_polynomial_exactly() {
+        let p = Poly(vec![Rational::from(3), Rational::from((-1, 2)), Rational::from(5)]);
+        let xs: Vec<Rational> = (0..4).map(Rational::from).collect();
+        let ys: Vec<Rational> = xs.iter().map(|x| p.eval(x)).collect();
+        assert_eq!(interpolate(&xs, &ys), p);
+    }
+
+    #[test]
+    fn sturm_isolates_close_roots() {
+        // (s − 1/3)(s − 1/3 − 2^-40)(s − 3/4): three distinct roots, two
+        // nearly equal.
+        let r1 = Rational::from((1, 3));
+        let r2 = Rational::from(&r1 + (Rational::from(1) >> 40));
+        let lin = |r: &Rational| Poly(vec![-r.clone(), Rational::from(1)]);
+        let p = lin(&r1).mul(&lin(&r2)).mul(&lin(&Rational::from((3, 4))));
+        let roots = roots_in_unit_interval(&p, 64);
+        assert_eq!(roots.len(), 3);
+        for root in roots {
+            match root {
+                Root::Exact(x) => assert!(p.eval(&x).is_zero()),
+                Root::Isolated(a, b) => {
+                    assert_ne!(p.eval(&a).cmp0(), p.eval(&b).cmp0());
+                }
+            }
+        }
+    }
+}

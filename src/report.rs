@@ -1,0 +1,212 @@
+//! Reporting: readable summaries, JSON for scripts, CSV traces.
+//!
+//! In JSON every number is a string, so nothing is lost to a binary float on
+//! the way out: `p/q` on `Exact`, the shortest round-trip decimal on
+//! `f32`/`f64`, all significant digits on `Mp`.
+
+use std::fmt::Write as _;
+
+use rug::Rational;
+use serde_json::{json, Value};
+
+use crate::instance::Instance;
+use crate::num::Scalar;
+use crate::optimum::{Optimum, OptimumKind};
+use crate::runner::{Num, RunReport};
+
+fn texts(v: &[Num]) -> Value {
+    Value::Array(v.iter().map(|x| Value::String(x.text.clone())).collect())
+}
+
+fn qtexts(v: &[Rational]) -> Value {
+    Value::Array(v.iter().map(|x| Value::String(x.to_text())).collect())
+}
+
+/// An enclosure width for display: `2^-k` when it underflows f64.
+fn width_text(lo: &Rational, hi: &Rational) -> String {
+    let w = Rational::from(hi - lo);
+    if w.cmp0() == std::cmp::Ordering::Equal {
+        return "0 (exact)".into();
+    }
+    let f = w.to_f64();
+    if f > 1e-300 {
+        return short(f);
+    }
+    let bits = i64::from(w.denom().significant_bits()) - i64::from(w.numer().significant_bits());
+    format!("≤ 2^-{}", bits.max(0))
+}
+
+/// Short display of an f64: 10 significant digits.
+pub fn short(x: f64) -> String {
+    if x == 0.0 || (1e-4..1e7).contains(&x.abs()) {
+        let s = format!("{:.10}", x);
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        s.to_string()
+    } else {
+        format!("{:.9e}", x)
+    }
+}
+
+fn short_vec(v: impl IntoIterator<Item = f64>) -> String {
+    let parts: Vec<String> = v.into_iter().map(short).collect();
+    format!("({})", parts.join(", "))
+}
+
+/// The optimum as JSON: value, enclosure, minimizer, kind.
+pub fn optimum_json(opt: &Optimum) -> Value {
+    json!({
+        "phi_star": opt.phi_star.to_text(),
+        "phi_star_f64": short(opt.phi_star.to_f64()),
+        "kind": match opt.kind { OptimumKind::Certified => "certified", OptimumKind::Local => "local" },
+        "exact": opt.exact,
+        "enclosure": opt.enclosure.as_ref().map(|(lo, hi)| json!([
+            crate::num::rational_to_f64_nearest(lo).to_string(),
+            crate::num::rational_to_f64_nearest(hi).to_string(),
+        ])),
+        "enclosure_width": opt.enclosure.as_ref().map(|(lo, hi)| width_text(lo, hi)),
+        "w_star": Value::Array(opt.w_star.iter().map(|x| Value::String(short(x.to_f64()))).collect()),
+    })
+}
+
+/// The `run --json` object.
+pub fn run_json(r: &RunReport) -> Value {
+    json!({
+        "instance": r.instance,
+        "backend": r.backend,
+        "estimator": r.estimator.to_string(),
+        "update": r.update.to_string(),
+        "steps": r.steps.to_string(),
+        "budget": r.budget.to_string(),
+        "rounds": r.rounds.to_string(),
+        "eta": r.eta.to_text(),
+        "alpha": r.alpha.to_text(),
+        "w": texts(&r.w),
+        "theta": texts(&r.theta),
+        "phi": r.phi.text,
+        "phi_star": r.phi_star.text,
+        "gap": r.gap.text,
+        "stationarity": r.stationarity.text,
+        "val": r.val.text,
+        "optimum": optimum_json(&r.optimum),
+    })
+}
+
+/// The trace as CSV: `k, w_1..w_m, phi, g_theta, grad_map2, h_1..h_m`.
+/// Values are the backend's text; `h` is empty on the last row (k = K).
+pub fn trace_csv(r: &RunReport) -> String {
+    let mut out = String::from("k");
+    for i in 1..=r.m {
+        let _ = write!(out, ",w_{i}");
+    }
+    out.push_str(",phi,g_theta,grad_map2");
+    for i in 1..=r.m {
+        let _ = write!(out, ",h_{i}");
+    }
+    out.push('\n');
+    for row in &r.trace {
+        let _ = write!(out, "{}", row.k);
+        for x in &row.w {
+            let _ = write!(out, ",{}", x.text);
+        }
+        let _ = write!(out, ",{},{},{}", row.phi.text, row.g_theta.text, row.grad_map2.text);
+        match &row.h {
+            Some(h) => h.iter().for_each(|x| {
+                let _ = write!(out, ",{}", x.text);
+            }),
+            None => out.push_str(&",".repeat(r.m)),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn optimum_lines(opt: &Optimum, out: &mut String) {
+    let kind = match (opt.kind, opt.exact) {
+        (OptimumKind::Certified, true) => "certified, exact".to_string(),
+        (OptimumKind::Certified, false) => {
+            let (lo, hi) = opt.enclosure.as_ref().expect("certified has an enclosure");
+            format!("certified, enclosure width {}", width_text(lo, hi))
+        }
+        (OptimumKind::Local, _) => "local: best of a multistart search, not proved global".into(),
+    };
+    let _ = writeln!(out, "  Φ*            = {}   ({kind})", short(opt.phi_star.to_f64()));
+    if opt.exact {
+        let _ = writeln!(out, "                = {}", opt.phi_star);
+    }
+    let _ = writeln!(out, "  w*            = {}", short_vec(opt.w_star.iter().map(|x| x.to_f64())));
+}
+
+/// The readable summary of a run.
+pub fn run_text(r: &RunReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "MIX(T = {}, N = {}) on {} (m = {}, d = {})",
+        r.steps, r.budget, r.instance, r.m, r.d
+    );
+    let _ = writeln!(
+        out,
+        "  backend {}, estimator {}, update {}, K = {} rounds, η = {}, α = {}",
+        r.backend, r.estimator, r.update, r.rounds, r.eta, r.alpha
+    );
+    optimum_lines(&r.optimum, &mut out);
+    let _ = writeln!(out, "  w_K           = {}", short_vec(r.w.iter().map(|x| x.f64)));
+    let _ = writeln!(out, "  θ_K           = {}", short_vec(r.theta.iter().map(|x| x.f64)));
+    let _ = writeln!(out, "  Φ(w_K)        = {}", short(r.phi.f64));
+    let _ = writeln!(out, "  gap           = {}   Φ(w_K) − Φ*", short(r.gap.f64));
+    let _ = writeln!(out, "  val           = {}   g(θ_K) − Φ*", short(r.val.f64));
+    let _ = writeln!(
+        out,
+        "  stationarity  = {}   (1/K) Σ_k ‖G(w_k)‖²",
+        short(r.stationarity.f64)
+    );
+    out
+}
+
+/// The facts `tstar check` prints.
+pub fn check_text(inst: &Instance, opt: &Optimum) -> String {
+    let (mu, l) = inst.mu_l();
+    let mut out = String::new();
+    let _ = writeln!(out, "{}: valid instance", inst.name);
+    let _ = writeln!(out, "  m = {} domains, d = {}", inst.m(), inst.d());
+    let _ = writeln!(
+        out,
+        "  domains       = {}",
+        inst.domains.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")
+    );
+    let _ = writeln!(out, "  μ             = {}   (min_i λ_min(A_i))", short(mu));
+    let _ = writeln!(out, "  L             = {}   (max_i λ_max(A_i))", short(l));
+    let _ = writeln!(
+        out,
+        "  η             = {}   (< 2/L = {}: inner gradient descent converges)",
+        inst.eta,
+        short(2.0 / l)
+    );
+    match &inst.alpha {
+        Some(a) => {
+            let _ = writeln!(out, "  α             = {a}");
+        }
+        None => {
+            let _ = writeln!(out, "  α             = (not set: pass --alpha to run)");
+        }
+    }
+    optimum_lines(opt, &mut out);
+    out
+}
+
+/// The facts of `tstar check` as JSON.
+pub fn check_json(inst: &Instance, opt: &Optimum) -> Value {
+    let (mu, l) = inst.mu_l();
+    json!({
+        "name": inst.name,
+        "m": inst.m().to_string(),
+        "d": inst.d().to_string(),
+        "domains": inst.domains.iter().map(|d| d.name.clone()).collect::<Vec<_>>(),
+        "mu": mu.to_string(),
+        "L": l.to_string(),
+        "eta": inst.eta.to_text(),
+        "alpha": inst.alpha.as_ref().map(|a| a.to_text()),
+        "w0": qtexts(&inst.w0),
+        "optimum": optimum_json(opt),
+    })
+}
