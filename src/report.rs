@@ -6,7 +6,8 @@
 
 use std::fmt::Write as _;
 
-use rug::Rational;
+use rug::float::Round;
+use rug::{Float, Rational};
 use serde_json::{json, Value};
 
 use crate::instance::Instance;
@@ -52,16 +53,22 @@ fn short_vec(v: impl IntoIterator<Item = f64>) -> String {
     format!("({})", parts.join(", "))
 }
 
-/// The optimum as JSON: value, enclosure, minimizer, kind.
+/// A rational as an MPFR decimal of `prec` bits, rounded in direction `r`.
+fn decimal(q: &Rational, prec: u32, r: Round) -> String {
+    Float::with_val_round(prec, q, r).0.to_string_radix(10, None)
+}
+
+/// The optimum as JSON: value (`p/q` when exact, else a 256-bit decimal),
+/// the enclosure rounded outward, minimizer, kind.
 pub fn optimum_json(opt: &Optimum) -> Value {
     json!({
-        "phi_star": opt.phi_star.to_text(),
+        "phi_star": if opt.exact { opt.phi_star.to_text() } else { decimal(&opt.phi_star, 256, Round::Nearest) },
         "phi_star_f64": short(opt.phi_star.to_f64()),
         "kind": match opt.kind { OptimumKind::Certified => "certified", OptimumKind::Local => "local" },
         "exact": opt.exact,
         "enclosure": opt.enclosure.as_ref().map(|(lo, hi)| json!([
-            crate::num::rational_to_f64_nearest(lo).to_string(),
-            crate::num::rational_to_f64_nearest(hi).to_string(),
+            decimal(lo, 256, Round::Down),
+            decimal(hi, 256, Round::Up),
         ])),
         "enclosure_width": opt.enclosure.as_ref().map(|(lo, hi)| width_text(lo, hi)),
         "w_star": Value::Array(opt.w_star.iter().map(|x| Value::String(short(x.to_f64()))).collect()),
