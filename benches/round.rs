@@ -1,1 +1,40 @@
-fn main(){}
+//! One MIX round (T = 10 inner steps, unrolled estimator, pgd) on the dense
+//! three-domain d = 5 built-in, per backend: the baseline cost of a digit.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use rug::{Float, Rational};
+use tstar::builtin;
+use tstar::mix::{Estimator, Mix, MixConfig, Pgd};
+use tstar::model::Problem;
+use tstar::num::Scalar;
+
+fn bench_backend<T: Scalar>(c: &mut Criterion, name: &str, ctx: T::Ctx) {
+    let inst = builtin::load("builtin:dense-3x5").expect("built-in");
+    let problem: Problem<T> = Problem::new(&inst, &ctx);
+    let conv = |q: &Rational| T::from_rational(q, &ctx);
+    let config = MixConfig {
+        steps: 10,
+        budget: 10,
+        alpha: conv(inst.alpha.as_ref().expect("alpha")),
+        estimator: Estimator::Unrolled,
+        theta0: inst.theta0.iter().map(conv).collect(),
+        w0: inst.w0.iter().map(conv).collect(),
+        max_bits: u64::MAX,
+    };
+    let mix = Mix::new(&problem, &config, Pgd).expect("valid");
+    c.bench_with_input(BenchmarkId::new("mix_round_T10", name), &(), |b, _| {
+        b.iter(|| mix.next_round(mix.init()).expect("round"))
+    });
+}
+
+fn rounds(c: &mut Criterion) {
+    bench_backend::<f32>(c, "f32", ());
+    bench_backend::<f64>(c, "f64", ());
+    bench_backend::<Float>(c, "mp:64", 64);
+    bench_backend::<Float>(c, "mp:256", 256);
+    bench_backend::<Float>(c, "mp:1024", 1024);
+    bench_backend::<Rational>(c, "exact", ());
+}
+
+criterion_group!(benches, rounds);
+criterion_main!(benches);
