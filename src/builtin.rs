@@ -18,7 +18,8 @@ pub struct Builtin {
 pub const BUILTINS: &[Builtin] = &[
     Builtin {
         name: "greedy-fails",
-        summary: "two domains, diagonal, d = 2: greedy T = 1 drives w to a vertex while w* is interior",
+        summary:
+            "two domains, diagonal, d = 2: greedy T = 1 drives w to a vertex while w* is interior",
         text: include_str!("../instances/greedy-fails.json"),
     },
     Builtin {
@@ -36,7 +37,11 @@ pub fn load(spec: &str) -> Result<Instance, crate::Error> {
                 "--instance",
                 format!(
                     "no built-in instance `{name}` (available: {})",
-                    BUILTINS.iter().map(|b| b.name).collect::<Vec<_>>().join(", ")
+                    BUILTINS
+                        .iter()
+                        .map(|b| b.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )
         })?;
@@ -56,7 +61,8 @@ mod tests {
     #[test]
     fn every_builtin_is_valid() {
         for b in BUILTINS {
-            let inst = Instance::from_json_str(b.text).unwrap_or_else(|e| panic!("{}: {e}", b.name));
+            let inst =
+                Instance::from_json_str(b.text).unwrap_or_else(|e| panic!("{}: {e}", b.name));
             assert_eq!(inst.name, b.name);
         }
     }

@@ -57,7 +57,9 @@ pub enum Error {
         what: String,
     },
     /// A floating-point run produced NaN or infinity.
-    #[error("the run diverged at round {round}: {what} is not finite (try a smaller --alpha or --eta)")]
+    #[error(
+        "the run diverged at round {round}: {what} is not finite (try a smaller --alpha or --eta)"
+    )]
     NonFinite {
         /// Round index k.
         round: usize,

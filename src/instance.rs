@@ -45,7 +45,15 @@ pub struct Instance {
     pub w0: Vec<Rational>,
 }
 
-const TOP_KEYS: [&str; 7] = ["name", "domains", "validation", "eta", "alpha", "theta0", "w0"];
+const TOP_KEYS: [&str; 7] = [
+    "name",
+    "domains",
+    "validation",
+    "eta",
+    "alpha",
+    "theta0",
+    "w0",
+];
 
 impl Instance {
     /// Number of domains m.
@@ -125,7 +133,10 @@ impl Instance {
             if b.len() != dim {
                 return Err(InstanceError::new(
                     format!("{path}.b"),
-                    format!("wrong dimensions: has {} entries, expected d = {dim}", b.len()),
+                    format!(
+                        "wrong dimensions: has {} entries, expected d = {dim}",
+                        b.len()
+                    ),
                 ));
             }
             let a = square(required(dobj, "A", &path)?, &format!("{path}.A"), dim)?;
@@ -155,7 +166,10 @@ impl Instance {
         if val_b.len() != d {
             return Err(InstanceError::new(
                 "validation.b",
-                format!("wrong dimensions: has {} entries, expected d = {d}", val_b.len()),
+                format!(
+                    "wrong dimensions: has {} entries, expected d = {d}",
+                    val_b.len()
+                ),
             ));
         }
         let val_a = square(required(vobj, "A", "validation")?, "validation.A", d)?;
@@ -175,7 +189,10 @@ impl Instance {
                 if t.len() != d {
                     return Err(InstanceError::new(
                         "theta0",
-                        format!("wrong dimensions: has {} entries, expected d = {d}", t.len()),
+                        format!(
+                            "wrong dimensions: has {} entries, expected d = {d}",
+                            t.len()
+                        ),
                     ));
                 }
                 t
@@ -210,9 +227,14 @@ impl Instance {
         check_positive(eta, field)?;
         let two_over = Rational::from(2) / eta;
         for (i, dom) in self.domains.iter().enumerate() {
-            let shifted = Matrix::identity(self.d(), &()).scaled(&two_over).sub(&dom.a);
+            let shifted = Matrix::identity(self.d(), &())
+                .scaled(&two_over)
+                .sub(&dom.a);
             if !shifted.is_positive_definite() {
-                let lmax = symmetric_eigenvalues_f64(&dom.a).last().copied().unwrap_or(0.0);
+                let lmax = symmetric_eigenvalues_f64(&dom.a)
+                    .last()
+                    .copied()
+                    .unwrap_or(0.0);
                 return Err(InstanceError::new(
                     field,
                     format!(
@@ -258,10 +280,10 @@ impl Instance {
     /// The instance as a JSON value in the file format, every number as an
     /// exact string, so that writing and reading back is the identity.
     pub fn to_json(&self) -> Value {
-        let vec = |v: &[Rational]| Value::Array(v.iter().map(|x| Value::String(x.to_text())).collect());
-        let mat = |a: &Matrix<Rational>| {
-            Value::Array((0..a.rows()).map(|i| vec(a.row(i))).collect())
-        };
+        let vec =
+            |v: &[Rational]| Value::Array(v.iter().map(|x| Value::String(x.to_text())).collect());
+        let mat =
+            |a: &Matrix<Rational>| Value::Array((0..a.rows()).map(|i| vec(a.row(i))).collect());
         let mut obj = Map::new();
         obj.insert("name".into(), Value::String(self.name.clone()));
         obj.insert(
@@ -293,7 +315,11 @@ impl Instance {
     }
 }
 
-fn required<'a>(obj: &'a Map<String, Value>, key: &str, parent: &str) -> Result<&'a Value, InstanceError> {
+fn required<'a>(
+    obj: &'a Map<String, Value>,
+    key: &str,
+    parent: &str,
+) -> Result<&'a Value, InstanceError> {
     let path = if parent.is_empty() {
         key.to_string()
     } else {
@@ -312,7 +338,10 @@ fn number(v: &Value, field: &str) -> Result<Rational, InstanceError> {
         other => {
             return Err(InstanceError::new(
                 field,
-                format!("expected a number or a number string, found {}", kind(other)),
+                format!(
+                    "expected a number or a number string, found {}",
+                    kind(other)
+                ),
             ))
         }
     };
@@ -321,7 +350,10 @@ fn number(v: &Value, field: &str) -> Result<Rational, InstanceError> {
 
 fn vector(v: &Value, field: &str) -> Result<Vec<Rational>, InstanceError> {
     let arr = v.as_array().ok_or_else(|| {
-        InstanceError::new(field, format!("expected a list of numbers, found {}", kind(v)))
+        InstanceError::new(
+            field,
+            format!("expected a list of numbers, found {}", kind(v)),
+        )
     })?;
     arr.iter()
         .enumerate()
@@ -331,12 +363,18 @@ fn vector(v: &Value, field: &str) -> Result<Vec<Rational>, InstanceError> {
 
 fn square(v: &Value, field: &str, d: usize) -> Result<Matrix<Rational>, InstanceError> {
     let rows = v.as_array().ok_or_else(|| {
-        InstanceError::new(field, format!("expected a d×d list of rows, found {}", kind(v)))
+        InstanceError::new(
+            field,
+            format!("expected a d×d list of rows, found {}", kind(v)),
+        )
     })?;
     if rows.len() != d {
         return Err(InstanceError::new(
             field,
-            format!("wrong dimensions: has {} rows, expected d = {d}", rows.len()),
+            format!(
+                "wrong dimensions: has {} rows, expected d = {d}",
+                rows.len()
+            ),
         ));
     }
     let mut out = Vec::with_capacity(d);
@@ -345,7 +383,10 @@ fn square(v: &Value, field: &str, d: usize) -> Result<Matrix<Rational>, Instance
         if row.len() != d {
             return Err(InstanceError::new(
                 format!("{field}[{i}]"),
-                format!("wrong dimensions: has {} entries, expected d = {d}", row.len()),
+                format!(
+                    "wrong dimensions: has {} entries, expected d = {d}",
+                    row.len()
+                ),
             ));
         }
         out.push(row);
@@ -370,7 +411,10 @@ fn square(v: &Value, field: &str, d: usize) -> Result<Matrix<Rational>, Instance
 
 fn check_positive(x: &Rational, field: &str) -> Result<(), InstanceError> {
     if x.cmp0() != std::cmp::Ordering::Greater {
-        return Err(InstanceError::new(field, format!("must be positive, got {x}")));
+        return Err(InstanceError::new(
+            field,
+            format!("must be positive, got {x}"),
+        ));
     }
     Ok(())
 }
@@ -380,7 +424,10 @@ pub fn check_simplex(w: &[Rational], m: usize, field: &str) -> Result<(), Instan
     if w.len() != m {
         return Err(InstanceError::new(
             field,
-            format!("wrong dimensions: has {} entries, expected m = {m} (one per domain)", w.len()),
+            format!(
+                "wrong dimensions: has {} entries, expected m = {m} (one per domain)",
+                w.len()
+            ),
         ));
     }
     if let Some(i) = w.iter().position(|x| x.cmp0() == std::cmp::Ordering::Less) {

@@ -287,8 +287,10 @@ impl<T: Scalar> Matrix<T> {
 
     /// Positive definite (symmetric input assumed): every LDLᵀ pivot > 0.
     pub fn is_positive_definite(&self) -> bool {
-        self.ldlt_pivots()
-            .is_some_and(|d| d.iter().all(|p| p.is_finite() && !p.is_zero() && p.abs() == *p))
+        self.ldlt_pivots().is_some_and(|d| {
+            d.iter()
+                .all(|p| p.is_finite() && !p.is_zero() && p.abs() == *p)
+        })
     }
 
     /// Positive semidefinite (symmetric input assumed): every pivot ≥ 0 and
@@ -331,7 +333,10 @@ pub fn sub<T: Scalar>(x: &[T], y: &[T]) -> Vec<T> {
 
 /// `x + c y`.
 pub fn axpy<T: Scalar>(x: &[T], c: &T, y: &[T]) -> Vec<T> {
-    x.iter().zip(y).map(|(a, b)| a.clone() + &(c.clone() * b)).collect()
+    x.iter()
+        .zip(y)
+        .map(|(a, b)| a.clone() + &(c.clone() * b))
+        .collect()
 }
 
 /// `c x`.
@@ -370,11 +375,7 @@ mod tests {
 
     #[test]
     fn exact_solve_is_exact() {
-        let a = Matrix::from_rows(vec![
-            vec![q(0, 1), q(2, 1)],
-            vec![q(3, 1), q(1, 2)],
-        ])
-        .unwrap();
+        let a = Matrix::from_rows(vec![vec![q(0, 1), q(2, 1)], vec![q(3, 1), q(1, 2)]]).unwrap();
         let x = vec![q(1, 3), q(-5, 7)];
         let b = a.mul_vec(&x);
         assert_eq!(a.solve(&b).unwrap(), x);
@@ -384,7 +385,8 @@ mod tests {
     fn definiteness_tests_are_exact() {
         let pd = Matrix::from_rows(vec![vec![q(2, 1), q(1, 1)], vec![q(1, 1), q(2, 1)]]).unwrap();
         let psd = Matrix::from_rows(vec![vec![q(1, 1), q(1, 1)], vec![q(1, 1), q(1, 1)]]).unwrap();
-        let indef = Matrix::from_rows(vec![vec![q(0, 1), q(1, 1)], vec![q(1, 1), q(0, 1)]]).unwrap();
+        let indef =
+            Matrix::from_rows(vec![vec![q(0, 1), q(1, 1)], vec![q(1, 1), q(0, 1)]]).unwrap();
         assert!(pd.is_positive_definite() && pd.is_positive_semidefinite());
         assert!(!psd.is_positive_definite() && psd.is_positive_semidefinite());
         assert!(!indef.is_positive_definite() && !indef.is_positive_semidefinite());

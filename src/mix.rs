@@ -226,7 +226,9 @@ pub struct TraceCollector<T> {
 
 impl<T> Default for TraceCollector<T> {
     fn default() -> Self {
-        TraceCollector { records: Vec::new() }
+        TraceCollector {
+            records: Vec::new(),
+        }
     }
 }
 
@@ -298,14 +300,18 @@ impl<'a, T: Scalar, U: WeightUpdate<T>> Mix<'a, T, U> {
                     Estimator::Exact => grad_phi,
                     Estimator::Alignment => {
                         let gg = p.grad_g(&theta_t);
-                        (0..p.m()).map(|i| -dot(&gg, &p.grad_f(i, &theta_t))).collect()
+                        (0..p.m())
+                            .map(|i| -dot(&gg, &p.grad_f(i, &theta_t)))
+                            .collect()
                     }
                     Estimator::Implicit => {
                         let gg = p.grad_g(&theta_t);
                         let v = p.hessian(&s.w).solve(&gg).ok_or_else(|| Error::Singular {
                             what: "H(w_k)⁻¹ ∇g(θ_{k+1})".into(),
                         })?;
-                        (0..p.m()).map(|i| -dot(&v, &p.grad_f(i, &theta_t))).collect()
+                        (0..p.m())
+                            .map(|i| -dot(&v, &p.grad_f(i, &theta_t)))
+                            .collect()
                     }
                     Estimator::Unrolled => unreachable!("handled above"),
                 };
@@ -330,7 +336,11 @@ impl<'a, T: Scalar, U: WeightUpdate<T>> Mix<'a, T, U> {
                 what: "w or θ".into(),
             });
         }
-        let bits = s.w.iter().chain(&s.theta).filter_map(Scalar::bit_size).max();
+        let bits =
+            s.w.iter()
+                .chain(&s.theta)
+                .filter_map(Scalar::bit_size)
+                .max();
         if let Some(bits) = bits {
             if bits > self.config.max_bits {
                 return Err(Error::ExactTooLarge {

@@ -39,7 +39,11 @@ impl<T: Scalar> Problem<T> {
         let a: Vec<Matrix<T>> = inst.domains.iter().map(|d| d.a.map(conv)).collect();
         let b: Vec<Vec<T>> = inst.domains.iter().map(|d| vec(&d.b)).collect();
         // A_i b_i from the exact data, then rounded once.
-        let ab = inst.domains.iter().map(|d| vec(&d.a.mul_vec(&d.b))).collect();
+        let ab = inst
+            .domains
+            .iter()
+            .map(|d| vec(&d.a.mul_vec(&d.b)))
+            .collect();
         Problem {
             ctx: ctx.clone(),
             a,
@@ -89,10 +93,10 @@ impl<T: Scalar> Problem<T> {
     /// `∇F(θ; w) = Σ w_i ∇f_i(θ) = H(w) θ − r(w)`.
     pub fn grad_inner(&self, w: &[T], theta: &[T]) -> Vec<T> {
         let mut g = vec![T::zero(&self.ctx); self.d()];
-        for i in 0..self.m() {
+        for (i, wi) in w.iter().enumerate() {
             let gi = self.grad_f(i, theta);
             for (gj, x) in g.iter_mut().zip(gi) {
-                *gj += w[i].clone() * &x;
+                *gj += wi.clone() * &x;
             }
         }
         g

@@ -231,13 +231,20 @@ pub fn parse_rational(text: &str) -> Result<Rational, NumberError> {
     if int_part.is_empty() && frac_part.is_empty() {
         return Err(bad("no digits"));
     }
-    if !int_part.bytes().all(|b| b.is_ascii_digit()) || !frac_part.bytes().all(|b| b.is_ascii_digit())
+    if !int_part.bytes().all(|b| b.is_ascii_digit())
+        || !frac_part.bytes().all(|b| b.is_ascii_digit())
     {
-        return Err(bad("expected an integer, a decimal, scientific notation or p/q"));
+        return Err(bad(
+            "expected an integer, a decimal, scientific notation or p/q",
+        ));
     }
     let all_digits = format!("{int_part}{frac_part}");
-    let numer = Integer::from_str(if all_digits.is_empty() { "0" } else { &all_digits })
-        .map_err(|_| bad("unreadable digits"))?;
+    let numer = Integer::from_str(if all_digits.is_empty() {
+        "0"
+    } else {
+        &all_digits
+    })
+    .map_err(|_| bad("unreadable digits"))?;
     let scale = exponent - frac_part.len() as i64;
     let ten = Integer::from(10);
     let mut q = if scale >= 0 {
@@ -461,7 +468,9 @@ impl Scalar for Rational {
         true
     }
     fn bit_size(&self) -> Option<u64> {
-        Some(u64::from(self.numer().significant_bits()) + u64::from(self.denom().significant_bits()))
+        Some(
+            u64::from(self.numer().significant_bits()) + u64::from(self.denom().significant_bits()),
+        )
     }
 }
 
@@ -492,17 +501,22 @@ mod tests {
 
     #[test]
     fn refuses_unreadable_numbers() {
-        for text in ["", "abc", "1/0", "1.2.3", "--1", "1e", "0x10", "1/2/3", "nan", "inf"] {
+        for text in [
+            "", "abc", "1/0", "1.2.3", "--1", "1e", "0x10", "1/2/3", "nan", "inf",
+        ] {
             assert!(parse_rational(text).is_err(), "{text} was accepted");
         }
     }
 
     #[test]
     fn rounding_to_f64_is_to_nearest() {
-        // 1/3 truncated toward zero would be below; nearest is the f64 literal.
-        assert_eq!(rational_to_f64_nearest(&Rational::from((1, 3))), 1.0 / 3.0);
-        assert_eq!(rational_to_f64_nearest(&Rational::from((2, 3))), 2.0 / 3.0);
-        assert_eq!(rational_to_f32_nearest(&Rational::from((2, 3))), 2.0f32 / 3.0);
-        assert_eq!(rational_to_f64_nearest(&Rational::from((-2, 3))), -2.0 / 3.0);
+        // 1/3 truncated toward zero would be one ulp low; nearest is the
+        // correctly rounded quotient of the literals. Compare bit patterns.
+        let f64_of = |n, d| rational_to_f64_nearest(&Rational::from((n, d))).to_bits();
+        assert_eq!(f64_of(1, 3), (1.0f64 / 3.0).to_bits());
+        assert_eq!(f64_of(2, 3), (2.0f64 / 3.0).to_bits());
+        assert_eq!(f64_of(-2, 3), (-2.0f64 / 3.0).to_bits());
+        let f32_of = rational_to_f32_nearest(&Rational::from((2, 3))).to_bits();
+        assert_eq!(f32_of, (2.0f32 / 3.0).to_bits());
     }
 }

@@ -218,7 +218,11 @@ fn interpolate(xs: &[Rational], ys: &[Rational]) -> Poly {
         })
         .collect();
     let v = Matrix::from_rows(rows).expect("square");
-    Poly(v.solve(ys).expect("distinct nodes give an invertible Vandermonde matrix")).trim()
+    Poly(
+        v.solve(ys)
+            .expect("distinct nodes give an invertible Vandermonde matrix"),
+    )
+    .trim()
 }
 
 struct Sturm(Vec<Poly>);
@@ -331,7 +335,9 @@ fn certified_two_domains(inst: &Instance, bits: u32) -> Result<Optimum> {
     let det_of = |s: &Rational| p.hessian(&w_of(s)).determinant(&());
     // Enough nodes for degree 2d (P) and d (det).
     let n = 2 * d + 1;
-    let xs: Vec<Rational> = (0..n).map(|j| Rational::from((j as i64, (n - 1) as i64))).collect();
+    let xs: Vec<Rational> = (0..n)
+        .map(|j| Rational::from((j as i64, (n - 1) as i64)))
+        .collect();
     let dets: Vec<Rational> = xs.iter().map(det_of).collect();
     let ps: Vec<Rational> = xs
         .iter()
@@ -397,11 +403,7 @@ fn certified_two_domains(inst: &Instance, bits: u32) -> Result<Optimum> {
     let hi = best.1.clone();
     let exact = lo == hi;
     // The value handed on: the best candidate's Φ at a point of its interval.
-    let phi_star = if exact {
-        hi.clone()
-    } else {
-        phi_at(&best.2)
-    };
+    let phi_star = if exact { hi.clone() } else { phi_at(&best.2) };
     Ok(Optimum {
         phi_star,
         enclosure: Some((lo, hi)),
@@ -421,11 +423,21 @@ fn local_multistart(inst: &Instance, prec: u32) -> Result<Optimum> {
     let q = |n: i64, d: i64| Float::with_val(prec, Rational::from((n, d)));
     let mut starts: Vec<Vec<Float>> = vec![(0..m).map(|_| q(1, m as i64)).collect()];
     for i in 0..m {
-        starts.push((0..m).map(|j| if i == j { q(1, 1) } else { q(0, 1) }).collect());
+        starts.push(
+            (0..m)
+                .map(|j| if i == j { q(1, 1) } else { q(0, 1) })
+                .collect(),
+        );
         // Halfway between vertex i and the centre.
         starts.push(
             (0..m)
-                .map(|j| if i == j { q(m as i64 + 1, 2 * m as i64) } else { q(1, 2 * m as i64) })
+                .map(|j| {
+                    if i == j {
+                        q(m as i64 + 1, 2 * m as i64)
+                    } else {
+                        q(1, 2 * m as i64)
+                    }
+                })
                 .collect(),
         );
     }
@@ -466,15 +478,20 @@ fn spg(p: &Problem<Float>, w0: Vec<Float>, prec: u32) -> Result<(Float, Vec<Floa
             .map(|(wi, gi)| wi.clone() - Float::with_val(prec, &lam * gi))
             .collect();
         let dir = sub(&project(&trial, ctx), &w);
-        let dd: Float = dir.iter().fold(Float::new(prec), |s, x| s + Float::with_val(prec, x * x));
+        let dd: Float = dir
+            .iter()
+            .fold(Float::new(prec), |s, x| s + Float::with_val(prec, x * x));
         if dd <= tol {
             break;
         }
-        let gd: Float = g
+        let gd: Float = g.iter().zip(&dir).fold(Float::new(prec), |s, (a, b)| {
+            s + Float::with_val(prec, a * b)
+        });
+        let fmax = history
             .iter()
-            .zip(&dir)
-            .fold(Float::new(prec), |s, (a, b)| s + Float::with_val(prec, a * b));
-        let fmax = history.iter().max_by(|a, b| a.total_cmp(b)).expect("nonempty").clone();
+            .max_by(|a, b| a.total_cmp(b))
+            .expect("nonempty")
+            .clone();
         let mut t = Float::with_val(prec, 1);
         let (w_new, f_new) = loop {
             let cand: Vec<Float> = w
@@ -492,8 +509,12 @@ fn spg(p: &Problem<Float>, w0: Vec<Float>, prec: u32) -> Result<(Float, Vec<Floa
         let g_new = p.grad_phi(&w_new)?;
         let s = sub(&w_new, &w);
         let y = sub(&g_new, &g);
-        let sy: Float = s.iter().zip(&y).fold(Float::new(prec), |a, (x, z)| a + Float::with_val(prec, x * z));
-        let ss: Float = s.iter().fold(Float::new(prec), |a, x| a + Float::with_val(prec, x * x));
+        let sy: Float = s.iter().zip(&y).fold(Float::new(prec), |a, (x, z)| {
+            a + Float::with_val(prec, x * z)
+        });
+        let ss: Float = s
+            .iter()
+            .fold(Float::new(prec), |a, x| a + Float::with_val(prec, x * x));
         lam = if sy > 0 {
             (ss / sy).clamp(&lam_min, &lam_max)
         } else {
@@ -516,7 +537,11 @@ mod tests {
 
     #[test]
     fn interpolation_recovers_a_polynomial_exactly() {
-        let p = Poly(vec![Rational::from(3), Rational::from((-1, 2)), Rational::from(5)]);
+        let p = Poly(vec![
+            Rational::from(3),
+            Rational::from((-1, 2)),
+            Rational::from(5),
+        ]);
         let xs: Vec<Rational> = (0..4).map(Rational::from).collect();
         let ys: Vec<Rational> = xs.iter().map(|x| p.eval(x)).collect();
         assert_eq!(interpolate(&xs, &ys), p);
@@ -527,7 +552,7 @@ mod tests {
         // (s − 1/3)(s − 1/3 − 2^-40)(s − 3/4): three distinct roots, two
         // nearly equal.
         let r1 = Rational::from((1, 3));
-        let r2 = Rational::from(&r1 + (Rational::from(1) >> 40));
+        let r2 = r1.clone() + (Rational::from(1) >> 40);
         let lin = |r: &Rational| Poly(vec![-r.clone(), Rational::from(1)]);
         let p = lin(&r1).mul(&lin(&r2)).mul(&lin(&Rational::from((3, 4))));
         let roots = roots_in_unit_interval(&p, 64);

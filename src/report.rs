@@ -55,7 +55,9 @@ fn short_vec(v: impl IntoIterator<Item = f64>) -> String {
 
 /// A rational as an MPFR decimal of `prec` bits, rounded in direction `r`.
 fn decimal(q: &Rational, prec: u32, r: Round) -> String {
-    Float::with_val_round(prec, q, r).0.to_string_radix(10, None)
+    Float::with_val_round(prec, q, r)
+        .0
+        .to_string_radix(10, None)
 }
 
 /// The optimum as JSON: value (`p/q` when exact, else a 256-bit decimal),
@@ -115,7 +117,11 @@ pub fn trace_csv(r: &RunReport) -> String {
         for x in &row.w {
             let _ = write!(out, ",{}", x.text);
         }
-        let _ = write!(out, ",{},{},{}", row.phi.text, row.g_theta.text, row.grad_map2.text);
+        let _ = write!(
+            out,
+            ",{},{},{}",
+            row.phi.text, row.g_theta.text, row.grad_map2.text
+        );
         match &row.h {
             Some(h) => h.iter().for_each(|x| {
                 let _ = write!(out, ",{}", x.text);
@@ -136,11 +142,19 @@ fn optimum_lines(opt: &Optimum, out: &mut String) {
         }
         (OptimumKind::Local, _) => "local: best of a multistart search, not proved global".into(),
     };
-    let _ = writeln!(out, "  Φ*            = {}   ({kind})", short(opt.phi_star.to_f64()));
+    let _ = writeln!(
+        out,
+        "  Φ*            = {}   ({kind})",
+        short(opt.phi_star.to_f64())
+    );
     if opt.exact {
         let _ = writeln!(out, "                = {}", opt.phi_star);
     }
-    let _ = writeln!(out, "  w*            = {}", short_vec(opt.w_star.iter().map(|x| x.to_f64())));
+    let _ = writeln!(
+        out,
+        "  w*            = {}",
+        short_vec(opt.w_star.iter().map(|x| x.to_f64()))
+    );
 }
 
 /// The readable summary of a run.
@@ -157,8 +171,16 @@ pub fn run_text(r: &RunReport) -> String {
         r.backend, r.estimator, r.update, r.rounds, r.eta, r.alpha
     );
     optimum_lines(&r.optimum, &mut out);
-    let _ = writeln!(out, "  w_K           = {}", short_vec(r.w.iter().map(|x| x.f64)));
-    let _ = writeln!(out, "  θ_K           = {}", short_vec(r.theta.iter().map(|x| x.f64)));
+    let _ = writeln!(
+        out,
+        "  w_K           = {}",
+        short_vec(r.w.iter().map(|x| x.f64))
+    );
+    let _ = writeln!(
+        out,
+        "  θ_K           = {}",
+        short_vec(r.theta.iter().map(|x| x.f64))
+    );
     let _ = writeln!(out, "  Φ(w_K)        = {}", short(r.phi.f64));
     let _ = writeln!(out, "  gap           = {}   Φ(w_K) − Φ*", short(r.gap.f64));
     let _ = writeln!(out, "  val           = {}   g(θ_K) − Φ*", short(r.val.f64));
@@ -179,7 +201,11 @@ pub fn check_text(inst: &Instance, opt: &Optimum) -> String {
     let _ = writeln!(
         out,
         "  domains       = {}",
-        inst.domains.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")
+        inst.domains
+            .iter()
+            .map(|d| d.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     let _ = writeln!(out, "  μ             = {}   (min_i λ_min(A_i))", short(mu));
     let _ = writeln!(out, "  L             = {}   (max_i λ_max(A_i))", short(l));

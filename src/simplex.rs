@@ -38,7 +38,11 @@ mod tests {
 
     #[test]
     fn points_on_the_simplex_are_fixed() {
-        let w = vec![Rational::from((1, 3)), Rational::from((2, 3)), Rational::new()];
+        let w = vec![
+            Rational::from((1, 3)),
+            Rational::from((2, 3)),
+            Rational::new(),
+        ];
         assert_eq!(project(&w, &()), w);
     }
 
