@@ -19,6 +19,7 @@
 
 pub mod builtin;
 pub mod error;
+pub mod experiments;
 pub mod instance;
 pub mod linalg;
 pub mod mix;

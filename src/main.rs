@@ -45,6 +45,19 @@ enum Command {
     },
     /// List the built-in instances.
     Instances,
+    /// Run the checks on every built-in instance and write REPORT.md with the data behind it.
+    ///
+    /// Today: the certified optimum, greedy (T = 1) against longer lookahead
+    /// horizons at one budget, and the oracle hypergradient. The T*(N) sweep,
+    /// scaling fits and the closed-form bound are not in this version.
+    Reproduce {
+        /// A smaller budget and fewer horizons (a few seconds).
+        #[arg(long)]
+        quick: bool,
+        /// Directory for REPORT.md and the CSV files.
+        #[arg(long, default_value = "results")]
+        out: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -68,10 +81,10 @@ struct RunArgs {
     #[arg(long, default_value = "eg", value_parser = parse_update)]
     update: UpdateKind,
     /// Inner step η, overriding the file; exact syntax: 0.1, 1e-3, 1/4.
-    #[arg(long, value_parser = parse_exact)]
+    #[arg(long, value_parser = parse_exact, allow_hyphen_values = true)]
     eta: Option<Rational>,
     /// Outer step α, overriding the file; exact syntax: 0.1, 1e-3, 1/4.
-    #[arg(long, value_parser = parse_exact)]
+    #[arg(long, value_parser = parse_exact, allow_hyphen_values = true)]
     alpha: Option<Rational>,
     /// Write trace.csv and summary.json into this directory (created if missing).
     #[arg(long)]
@@ -128,7 +141,56 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             Ok(())
         }
         Command::Run(a) => run(a),
+        Command::Reproduce { quick, out } => reproduce(quick, &out),
     }
+}
+
+fn reproduce(quick: bool, out: &std::path::Path) -> Result<(), Error> {
+    let io = |source| Error::Io {
+        path: out.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(out).map_err(io)?;
+    let (budget, steps): (usize, &[usize]) = if quick {
+        (500, &[1, 2, 5, 10, 20, 50])
+    } else {
+        (4000, &[1, 2, 3, 5, 10, 20, 50, 100, 200])
+    };
+    let mut md = String::from("# tstar reproduce\n\n");
+    md.push_str(
+        "Greedy (T = 1) against longer lookahead horizons at one budget N, with the oracle \
+         hypergradient (`exact` estimator) as the reference, on f64 with projected-gradient \
+         weight updates. Φ* is certified for two domains and local for more.\n\n\
+         Not in this version (issue 3): the T*(N) budget sweep with scaling fits, stochastic \
+         gradients, the closed-form bound and the figures.\n\n",
+    );
+    for b in BUILTINS {
+        let inst = builtin::load(&format!("builtin:{}", b.name))?;
+        eprintln!(
+            "reproduce: {} (N = {budget}, {} horizons)…",
+            b.name,
+            steps.len()
+        );
+        let opt = optimum(&inst, &OptimumOptions::default())?;
+        let cmp = tstar::experiments::compare_horizons(
+            &inst,
+            &opt,
+            steps,
+            budget,
+            Backend::F64,
+            UpdateKind::Pgd,
+        )?;
+        let section = report::horizons_markdown(&inst, &opt, &cmp);
+        print!("{section}\n");
+        md.push_str(&section);
+        md.push('\n');
+        let csv = out.join(format!("{}-horizons.csv", b.name));
+        std::fs::write(&csv, report::horizons_csv(&cmp)).map_err(io)?;
+        md.push_str(&format!("Data: `{}-horizons.csv`.\n\n", b.name));
+    }
+    std::fs::write(out.join("REPORT.md"), md).map_err(io)?;
+    println!("wrote {}/REPORT.md", out.display());
+    Ok(())
 }
 
 fn run(a: RunArgs) -> Result<(), Error> {

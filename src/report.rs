@@ -10,6 +10,7 @@ use rug::float::Round;
 use rug::{Float, Rational};
 use serde_json::{json, Value};
 
+use crate::experiments::HorizonComparison;
 use crate::instance::Instance;
 use crate::num::Scalar;
 use crate::optimum::{Optimum, OptimumKind};
@@ -242,4 +243,84 @@ pub fn check_json(inst: &Instance, opt: &Optimum) -> Value {
         "w0": qtexts(&inst.w0),
         "optimum": optimum_json(opt),
     })
+}
+
+/// A horizon comparison as CSV: `T, K, gap, stationarity, val, w_1..w_m`
+/// (the oracle as `T = oracle`).
+pub fn horizons_csv(c: &HorizonComparison) -> String {
+    let m = c.oracle.m;
+    let mut out = String::from("T,K,gap,stationarity,val");
+    for i in 1..=m {
+        let _ = write!(out, ",w_{i}");
+    }
+    out.push('\n');
+    let rows = c
+        .unrolled
+        .iter()
+        .map(|r| (r.steps.to_string(), r))
+        .chain(std::iter::once(("oracle".to_string(), &c.oracle)));
+    for (label, r) in rows {
+        let _ = write!(
+            out,
+            "{label},{},{},{},{}",
+            r.rounds, r.gap.text, r.stationarity.text, r.val.text
+        );
+        for x in &r.w {
+            let _ = write!(out, ",{}", x.text);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A horizon comparison as a Markdown section.
+pub fn horizons_markdown(inst: &Instance, opt: &Optimum, c: &HorizonComparison) -> String {
+    let mut out = String::new();
+    let r0 = &c.oracle;
+    let _ = writeln!(out, "## {}\n", inst.name);
+    let _ = writeln!(
+        out,
+        "m = {}, d = {}, η = {}, α = {}, backend {}, update {}, budget N = {}.\n",
+        inst.m(),
+        inst.d(),
+        r0.eta,
+        r0.alpha,
+        r0.backend,
+        r0.update,
+        c.budget
+    );
+    let mut facts = String::new();
+    optimum_lines(opt, &mut facts);
+    let _ = writeln!(out, "```\n{}```\n", facts);
+    let _ = writeln!(out, "| T | K = ⌊N/T⌋ | gap | stationarity | val | w_K |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    let rows = c
+        .unrolled
+        .iter()
+        .map(|r| (format!("{} (unrolled)", r.steps), r))
+        .chain(std::iter::once(("1 (oracle ∇Φ)".to_string(), r0)));
+    for (label, r) in rows {
+        let _ = writeln!(
+            out,
+            "| {label} | {} | {} | {} | {} | {} |",
+            r.rounds,
+            short(r.gap.f64),
+            short(r.stationarity.f64),
+            short(r.val.f64),
+            short_vec(r.w.iter().map(|x| x.f64))
+        );
+    }
+    let best = c.best_by_gap();
+    let greedy = c.unrolled.iter().find(|r| r.steps == 1);
+    let _ = writeln!(out);
+    if let Some(g) = greedy {
+        let _ = writeln!(
+            out,
+            "Greedy (T = 1) ends with gap {}; the best horizon tried, T = {}, with gap {}.",
+            short(g.gap.f64),
+            best.steps,
+            short(best.gap.f64)
+        );
+    }
+    out
 }

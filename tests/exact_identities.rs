@@ -42,7 +42,9 @@ fn instances() -> Vec<Instance> {
 fn weights(m: usize) -> Vec<Vec<Rational>> {
     // Interior points and a vertex.
     let mut out = vec![vec![q(1, m as i64); m]];
-    let mut skew: Vec<Rational> = (1..=m as i64).map(|i| q(i, (m * (m + 1) / 2) as i64)).collect();
+    let mut skew: Vec<Rational> = (1..=m as i64)
+        .map(|i| q(i, (m * (m + 1) / 2) as i64))
+        .collect();
     out.push(skew.clone());
     skew.reverse();
     out.push(skew);
@@ -79,7 +81,12 @@ fn t_inner_steps_equal_the_closed_form_inner_map() {
                     .zip(i_minus.mul_vec(&ts))
                     .map(|(a, b)| a.clone() + b)
                     .collect();
-                assert_eq!(inner_steps(&p, &w, &theta0, t), closed, "{} T={t}", inst.name);
+                assert_eq!(
+                    inner_steps(&p, &w, &theta0, t),
+                    closed,
+                    "{} T={t}",
+                    inst.name
+                );
                 // The unrolled round takes the same inner steps.
                 if t > 0 {
                     assert_eq!(unrolled_round(&p, &w, &theta0, t).0, closed);
@@ -208,7 +215,10 @@ fn certified_optimum_bounds_phi_on_a_grid_and_is_attained() {
     for j in 0..=200 {
         let s = q(j, 200);
         let w = vec![s.clone(), Rational::from(1 - &s)];
-        assert!(p.phi(&w).unwrap() >= lo, "Φ(s = {j}/200) below the certified lower end");
+        assert!(
+            p.phi(&w).unwrap() >= lo,
+            "Φ(s = {j}/200) below the certified lower end"
+        );
     }
     let at_star = p.phi(&opt.w_star).unwrap();
     let slack = Rational::from(1) >> 600u32;
