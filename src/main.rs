@@ -181,7 +181,7 @@ fn reproduce(quick: bool, out: &std::path::Path) -> Result<(), Error> {
             UpdateKind::Pgd,
         )?;
         let section = report::horizons_markdown(&inst, &opt, &cmp);
-        print!("{section}\n");
+        println!("{section}");
         md.push_str(&section);
         md.push('\n');
         let csv = out.join(format!("{}-horizons.csv", b.name));
