@@ -203,10 +203,7 @@ fn run(a: RunArgs) -> Result<(), Error> {
     }
     if a.backend == Backend::Exact && a.update == UpdateKind::Eg {
         // Refuse before the (possibly slow) optimum search.
-        return Err(Error::Unsupported(
-            "eg needs exp, which has no exact rational value; use --update pgd or a floating backend (f64, mp:BITS)"
-                .into(),
-        ));
+        return Err(runner::eg_on_exact());
     }
     runner::resolve_alpha(&inst)?;
     let req = RunRequest {

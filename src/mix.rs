@@ -269,9 +269,7 @@ impl<'a, T: Scalar, U: WeightUpdate<T>> Mix<'a, T, U> {
     /// estimator reuses.
     fn measure(&self, s: &MixState<T>) -> Result<(RoundRecord<T>, Vec<T>)> {
         let p = self.problem;
-        let ts = p.theta_star(&s.w)?;
-        let phi = p.g(&ts);
-        let grad = p.grad_phi(&s.w)?;
+        let (phi, grad) = p.phi_and_grad(&s.w)?;
         let grad_map2 = grad_mapping_norm2_from(&s.w, &grad, &p.ctx);
         let rec = RoundRecord {
             k: s.k,

@@ -127,9 +127,14 @@ impl<T: Scalar> Problem<T> {
         Ok(self.g(&self.theta_star(w)?))
     }
 
-    /// The hypergradient `∇Φ(w)_i = −∇g(θ*)ᵀ H(w)⁻¹ ∇f_i(θ*)`, computed with
-    /// one solve: `v = H⁻¹ ∇g(θ*)` (H is symmetric), then `−vᵀ ∇f_i(θ*)`.
+    /// The hypergradient `∇Φ(w)_i = −∇g(θ*)ᵀ H(w)⁻¹ ∇f_i(θ*)`.
     pub fn grad_phi(&self, w: &[T]) -> Result<Vec<T>> {
+        Ok(self.phi_and_grad(w)?.1)
+    }
+
+    /// `Φ(w)` and `∇Φ(w)` together, sharing `θ*(w)`: one solve for θ*,
+    /// one for `v = H⁻¹ ∇g(θ*)` (H is symmetric), then `∇Φ_i = −vᵀ ∇f_i(θ*)`.
+    pub fn phi_and_grad(&self, w: &[T]) -> Result<(T, Vec<T>)> {
         let h = self.hessian(w);
         let ts = h.solve(&self.rhs(w)).ok_or_else(|| Error::Singular {
             what: "θ*(w)".into(),
@@ -137,9 +142,10 @@ impl<T: Scalar> Problem<T> {
         let v = h.solve(&self.grad_g(&ts)).ok_or_else(|| Error::Singular {
             what: "H(w)⁻¹ ∇g(θ*)".into(),
         })?;
-        Ok((0..self.m())
+        let grad = (0..self.m())
             .map(|i| -dot(&v, &self.grad_f(i, &ts)))
-            .collect())
+            .collect();
+        Ok((self.g(&ts), grad))
     }
 
     /// `‖G(w)‖²` with `G(w) = w − Π_Δ(w − ∇Φ(w))`, the simplex gradient

@@ -144,27 +144,10 @@ impl Poly {
     fn scale(&self, c: &Rational) -> Poly {
         Poly(self.0.iter().map(|x| Rational::from(x * c)).collect()).trim()
     }
-    /// Remainder of division by a nonzero `o`.
-    fn rem(&self, o: &Poly) -> Poly {
+    /// Quotient and remainder of division by a nonzero `o`.
+    fn div_rem(&self, o: &Poly) -> (Poly, Poly) {
         let mut r = self.clone();
-        while !r.is_zero() && r.degree() >= o.degree() {
-            let shift = r.degree() - o.degree();
-            let f = Rational::from(r.lead() / o.lead());
-            for (k, c) in o.0.iter().enumerate() {
-                r.0[k + shift] -= Rational::from(&f * c);
-            }
-            r.0.pop();
-            r = r.trim();
-        }
-        r
-    }
-    /// Quotient by a nonzero `o` (exact division assumed by callers).
-    fn div(&self, o: &Poly) -> Poly {
-        let mut r = self.clone();
-        if r.is_zero() || r.degree() < o.degree() {
-            return Poly(vec![]);
-        }
-        let mut q = vec![Rational::new(); r.degree() - o.degree() + 1];
+        let mut q = vec![Rational::new(); self.0.len().saturating_sub(o.degree())];
         while !r.is_zero() && r.degree() >= o.degree() {
             let shift = r.degree() - o.degree();
             let f = Rational::from(r.lead() / o.lead());
@@ -175,7 +158,14 @@ impl Poly {
             r.0.pop();
             r = r.trim();
         }
-        Poly(q).trim()
+        (Poly(q).trim(), r)
+    }
+    fn rem(&self, o: &Poly) -> Poly {
+        self.div_rem(o).1
+    }
+    /// Quotient (callers divide exactly).
+    fn div(&self, o: &Poly) -> Poly {
+        self.div_rem(o).0
     }
     /// Scaled by a positive constant so the leading coefficient is ±1: the
     /// signs, hence Sturm sign variations, are unchanged, the sizes contained.

@@ -136,6 +136,14 @@ pub fn resolve_alpha(inst: &Instance) -> Result<Rational> {
     })
 }
 
+/// The refusal of `eg` on the exact backend.
+pub fn eg_on_exact() -> Error {
+    Error::Unsupported(
+        "eg needs exp, which has no exact rational value; use --update pgd or a floating backend (f64, mp:BITS)"
+            .into(),
+    )
+}
+
 /// Runs the request on its backend.
 pub fn run(inst: &Instance, opt: &Optimum, req: &RunRequest) -> Result<RunReport> {
     match (req.backend, req.update) {
@@ -146,10 +154,7 @@ pub fn run(inst: &Instance, opt: &Optimum, req: &RunRequest) -> Result<RunReport
         (Backend::Mp(p), UpdateKind::Eg) => run_typed::<Float, _>(inst, opt, req, &p, Eg),
         (Backend::Mp(p), UpdateKind::Pgd) => run_typed::<Float, _>(inst, opt, req, &p, Pgd),
         (Backend::Exact, UpdateKind::Pgd) => run_typed::<Rational, _>(inst, opt, req, &(), Pgd),
-        (Backend::Exact, UpdateKind::Eg) => Err(Error::Unsupported(
-            "eg needs exp, which has no exact rational value; use --update pgd or a floating backend (f64, mp:BITS)"
-                .into(),
-        )),
+        (Backend::Exact, UpdateKind::Eg) => Err(eg_on_exact()),
     }
 }
 
