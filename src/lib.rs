@@ -17,17 +17,22 @@
 #![warn(missing_docs)]
 #![deny(clippy::float_cmp)]
 
+pub mod bound;
 pub mod builtin;
+pub mod counterexample;
 pub mod error;
 pub mod experiments;
+pub mod fits;
 pub mod instance;
 pub mod linalg;
 pub mod mix;
 pub mod model;
 pub mod num;
 pub mod optimum;
+pub mod plot;
 pub mod report;
 pub mod runner;
 pub mod simplex;
+pub mod sweep;
 
 pub use error::{Error, Result};
