@@ -145,6 +145,21 @@ impl<T: Scalar> Matrix<T> {
         }
     }
 
+    /// `Aᵀ`.
+    pub fn transpose(&self) -> Matrix<T> {
+        let mut data = Vec::with_capacity(self.data.len());
+        for j in 0..self.cols {
+            for i in 0..self.rows {
+                data.push(self[(i, j)].clone());
+            }
+        }
+        Matrix {
+            rows: self.cols,
+            cols: self.rows,
+            data,
+        }
+    }
+
     /// `c · self`.
     pub fn scaled(&self, c: &T) -> Matrix<T> {
         self.map(|x| x.clone() * c)

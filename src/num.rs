@@ -28,6 +28,7 @@ use rug::ops::Pow;
 use rug::{Float, Integer, Rational};
 
 use crate::error::NumberError;
+use crate::linalg::Matrix;
 
 /// Arbitrary-precision binary floating point (MPFR), precision chosen at run time.
 pub type Mp = Float;
@@ -112,6 +113,22 @@ pub trait Scalar:
         } else {
             self
         }
+    }
+    /// The value of a finite f64 (exact where the backend can hold it), used
+    /// for Gaussian noise drawn in binary64 so every backend sees the same
+    /// numbers (SPEC §2, stochastic gradients).
+    fn from_f64(x: f64, ctx: &Self::Ctx) -> Self {
+        Self::from_rational(&Rational::from_f64(x).expect("finite noise sample"), ctx)
+    }
+    /// `√x` where the backend has it (`None` on `Exact` unless `x` is a
+    /// perfect square); the `invsqrt` step-size schedule needs it.
+    fn sqrt_checked(&self) -> Option<Self>;
+    /// Eigen-decomposition `A = Q diag(λ) Qᵀ` of a symmetric matrix, where
+    /// the backend has a symmetric eigensolver (f32, f64). It enables the
+    /// closed-form round of SPEC §4.4, whose cost does not grow with T;
+    /// other backends run the iterative recursion, which stays the reference.
+    fn sym_eigen(_a: &Matrix<Self>) -> Option<(Vec<Self>, Matrix<Self>)> {
+        None
     }
 }
 
@@ -333,6 +350,23 @@ macro_rules! ieee_backend {
             fn from_i64(n: i64, _: &()) -> Self {
                 n as $t
             }
+            fn from_f64(x: f64, _: &()) -> Self {
+                x as $t
+            }
+            fn sqrt_checked(&self) -> Option<Self> {
+                Some(<$t>::sqrt(*self))
+            }
+            fn sym_eigen(a: &Matrix<Self>) -> Option<(Vec<Self>, Matrix<Self>)> {
+                let n = a.rows();
+                let m = nalgebra::DMatrix::from_fn(n, n, |i, j| a[(i, j)]);
+                let e = m.symmetric_eigen();
+                let q = Matrix::from_rows(
+                    (0..n)
+                        .map(|i| (0..n).map(|j| e.eigenvectors[(i, j)]).collect())
+                        .collect(),
+                )?;
+                Some((e.eigenvalues.iter().copied().collect(), q))
+            }
             fn zero(_: &()) -> Self {
                 0.0
             }
@@ -390,6 +424,9 @@ ieee_backend!(f64, "f64", rational_to_f64_nearest);
 impl Scalar for Float {
     /// Precision in bits.
     type Ctx = u32;
+    fn sqrt_checked(&self) -> Option<Self> {
+        Some(Float::sqrt(self.clone()))
+    }
     fn backend_name(prec: &u32) -> String {
         format!("mp:{prec}")
     }
@@ -448,6 +485,15 @@ impl Scalar for Rational {
     }
     fn from_i64(n: i64, _: &()) -> Self {
         Rational::from(n)
+    }
+    fn sqrt_checked(&self) -> Option<Self> {
+        if self.cmp0() == std::cmp::Ordering::Less {
+            return None;
+        }
+        let (n, d) = (self.numer(), self.denom());
+        let (rn, rd) = (n.clone().sqrt(), d.clone().sqrt());
+        (Integer::from(&rn * &rn) == *n && Integer::from(&rd * &rd) == *d)
+            .then(|| Rational::from((rn, rd)))
     }
     fn to_f64(&self) -> f64 {
         rational_to_f64_nearest(self)
