@@ -8,7 +8,8 @@ use clap::{Parser, Subcommand};
 use rug::Rational;
 
 use tstar::builtin::{self, BUILTINS};
-use tstar::mix::{Estimator, UpdateKind};
+use tstar::mix::{Estimator, RoundMethod, Schedule, UpdateKind};
+use tstar::sweep::SweepSpec;
 use tstar::num::{parse_rational, Backend};
 use tstar::optimum::{optimum, OptimumOptions};
 use tstar::report;
@@ -45,6 +46,8 @@ enum Command {
     },
     /// List the built-in instances.
     Instances,
+    /// Sweep T against the budget N: err(N, T), T*(N), and the scaling-law fits.
+    Sweep(SweepArgs),
     /// Run the checks on every built-in instance and write REPORT.md with the data behind it.
     ///
     /// Today: the certified optimum, greedy (T = 1) against longer lookahead
@@ -97,6 +100,74 @@ struct RunArgs {
     max_bits: u64,
 }
 
+#[derive(clap::Args)]
+struct SweepArgs {
+    /// Instance file, or builtin:NAME.
+    #[arg(long)]
+    instance: String,
+    /// Horizons T: a range LO..HI (inclusive), a list 1,2,5, or one value.
+    #[arg(long, default_value = "1..200")]
+    steps: String,
+    /// Budgets N: a list 100,1000 or a geometric grid LO..HI:COUNT.
+    #[arg(long, default_value = "1e2..1e6:13")]
+    budgets: String,
+    /// The error to minimize over T: gap, stationarity or val.
+    #[arg(long, default_value = "stationarity", value_parser = parse_metric)]
+    metric: tstar::sweep::Metric,
+    /// Hypergradient estimator.
+    #[arg(long, default_value = "unrolled", value_parser = parse_estimator)]
+    estimator: Estimator,
+    /// Weight update: eg or pgd.
+    #[arg(long, default_value = "eg", value_parser = parse_update)]
+    update: UpdateKind,
+    /// Number system: f32, f64, mp:BITS or exact.
+    #[arg(long, default_value = "f64", value_parser = parse_backend)]
+    backend: Backend,
+    /// Outer step: a number (fixed α), or `auto` (best α per (N, T) from the grid α₀·4^j, j = −3..2, α₀ from the file or --alpha-base).
+    #[arg(long, default_value = "auto", allow_hyphen_values = true)]
+    alpha: String,
+    /// The centre α₀ of the auto grid (default: the file's α).
+    #[arg(long, value_parser = parse_exact, allow_hyphen_values = true)]
+    alpha_base: Option<Rational>,
+    /// Step-size schedule: constant or invsqrt (α/√(k+1)).
+    #[arg(long, default_value = "constant", value_parser = parse_schedule)]
+    alpha_schedule: Schedule,
+    /// Inner step η, overriding the file.
+    #[arg(long, value_parser = parse_exact, allow_hyphen_values = true)]
+    eta: Option<Rational>,
+    /// Gradient noise σ ≥ 0 (stochastic gradients, SPEC §2).
+    #[arg(long, value_parser = parse_exact, allow_hyphen_values = true)]
+    noise: Option<Rational>,
+    /// Independent seeds R for a stochastic sweep (default 8 with --noise, else 1).
+    #[arg(long)]
+    seeds: Option<usize>,
+    /// Base seed of the noise.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Write surface.csv, tstar.csv, sweep.json and the figures here.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+    /// Compute every round even after the state repeats (slower; same numbers).
+    #[arg(long)]
+    no_fast_forward: bool,
+    /// Use the T-step recursion even where the closed-form round applies.
+    #[arg(long)]
+    iterative: bool,
+}
+
+fn parse_metric(s: &str) -> Result<tstar::sweep::Metric, String> {
+    s.parse()
+}
+fn parse_schedule(s: &str) -> Result<Schedule, String> {
+    s.parse()
+}
+
 fn parse_backend(s: &str) -> Result<Backend, String> {
     s.parse()
 }
@@ -141,8 +212,127 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             Ok(())
         }
         Command::Run(a) => run(a),
+        Command::Sweep(a) => sweep_cmd(a),
         Command::Reproduce { quick, out } => reproduce(quick, &out),
     }
+}
+
+fn sweep_cmd(a: SweepArgs) -> Result<(), Error> {
+    let mut inst = builtin::load(&a.instance)?;
+    if let Some(eta) = a.eta {
+        inst = inst.with_eta(eta)?;
+    }
+    let alphas = if a.alpha.trim() == "auto" {
+        let base = match a.alpha_base.or(inst.alpha.clone()) {
+            Some(b) => b,
+            None => {
+                return Err(Error::param(
+                    "--alpha",
+                    "auto needs a centre: the file sets no alpha; pass --alpha-base",
+                ))
+            }
+        };
+        if base.cmp0() != std::cmp::Ordering::Greater {
+            return Err(Error::param("--alpha-base", "must be positive"));
+        }
+        tstar::sweep::auto_alpha_grid(&base)
+    } else {
+        let q = parse_rational(&a.alpha).map_err(|e| Error::param("--alpha", e.to_string()))?;
+        vec![q]
+    };
+    if a.backend == Backend::Exact && a.update == UpdateKind::Eg {
+        return Err(runner::eg_on_exact());
+    }
+    let budgets =
+        tstar::sweep::parse_budgets(&a.budgets).map_err(|e| Error::param("--budgets", e))?;
+    let steps = tstar::sweep::parse_steps(&a.steps).map_err(|e| Error::param("--steps", e))?;
+    let spec = SweepSpec {
+        budgets,
+        steps,
+        metric: a.metric,
+        estimator: a.estimator,
+        update: a.update,
+        backend: a.backend,
+        alphas,
+        schedule: a.alpha_schedule,
+        seeds: a.seeds.unwrap_or(if a.noise.is_some() { 8 } else { 1 }),
+        noise: a.noise,
+        base_seed: a.seed,
+        method: if a.iterative { RoundMethod::Iterative } else { RoundMethod::Auto },
+        max_bits: DEFAULT_MAX_BITS,
+        progress: !a.quiet && !a.json,
+        fast_forward: !a.no_fast_forward,
+    };
+    spec.validate()?;
+    let opt = optimum(&inst, &OptimumOptions::default())?;
+    let res = tstar::sweep::sweep(&inst, &opt.phi_star, &spec)?;
+    let fits = fit_tstar(&res);
+    if let Some(dir) = &a.out {
+        write_sweep_outputs(dir, &inst.name, &res, &fits, None)?;
+    }
+    if a.json {
+        println!("{}", report::sweep_json(&res, &fits));
+    } else {
+        print!("{}", report::sweep_text(&res, &fits));
+        if let Some(dir) = &a.out {
+            println!("wrote {}/ (surface.csv, tstar.csv, sweep.json, figures)", dir.display());
+        }
+    }
+    Ok(())
+}
+
+/// Fits the scaling laws to the measured T*(N).
+fn fit_tstar(
+    res: &tstar::sweep::SweepResult,
+) -> Result<tstar::fits::FitReport, tstar::fits::FitError> {
+    let ts = res.tstar();
+    let ns: Vec<f64> = ts.iter().map(|t| t.n as f64).collect();
+    let tv: Vec<f64> = ts.iter().map(|t| t.t as f64).collect();
+    tstar::fits::fit_laws(&ns, &tv, &tstar::fits::FitOptions::default())
+}
+
+fn write_sweep_outputs(
+    dir: &std::path::Path,
+    name: &str,
+    res: &tstar::sweep::SweepResult,
+    fits: &Result<tstar::fits::FitReport, tstar::fits::FitError>,
+    bound: Option<&dyn Fn(f64) -> f64>,
+) -> Result<Vec<PathBuf>, Error> {
+    let io = |source| Error::Io {
+        path: dir.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    std::fs::write(dir.join("surface.csv"), report::sweep_surface_csv(res)).map_err(io)?;
+    std::fs::write(dir.join("tstar.csv"), report::sweep_tstar_csv(res)).map_err(io)?;
+    let js = serde_json::to_string_pretty(&report::sweep_json(res, fits)).expect("JSON value");
+    std::fs::write(dir.join("sweep.json"), js + "\n").map_err(io)?;
+    let mut written = Vec::new();
+    let charts = [
+        (
+            "err_curves",
+            tstar::figures::err_curves(res, &format!("{name}: {} err(N, T) against T", res.metric)),
+        ),
+        (
+            "tstar",
+            tstar::figures::tstar_vs_n(
+                res,
+                fits.as_ref().ok(),
+                bound,
+                &format!("{name}: optimal horizon T*(N), metric {}", res.metric),
+            ),
+        ),
+    ];
+    for (stem, chart) in charts {
+        match tstar::plot::write_chart(&chart, &dir.join(stem)) {
+            Ok((svg, png)) => {
+                written.push(svg);
+                written.push(png);
+            }
+            Err(e) => eprintln!("warning: figure {stem} not written: {e}"),
+        }
+    }
+    Ok(written)
 }
 
 fn reproduce(quick: bool, out: &std::path::Path) -> Result<(), Error> {

@@ -11,10 +11,12 @@ use rug::{Float, Rational};
 use serde_json::{json, Value};
 
 use crate::experiments::HorizonComparison;
+use crate::fits::{FitError, FitReport};
 use crate::instance::Instance;
 use crate::num::Scalar;
 use crate::optimum::{Optimum, OptimumKind};
 use crate::runner::{Num, RunReport};
+use crate::sweep::SweepResult;
 
 fn texts(v: &[Num]) -> Value {
     Value::Array(v.iter().map(|x| Value::String(x.text.clone())).collect())
@@ -323,4 +325,173 @@ pub fn horizons_markdown(inst: &Instance, opt: &Optimum, c: &HorizonComparison) 
         );
     }
     out
+}
+
+/// The surface as CSV: `N,T,alpha,value,ci_lo,ci_hi` with the best α per
+/// (N, T) (its text), the mean over seeds and its 95% interval.
+pub fn sweep_surface_csv(r: &SweepResult) -> String {
+    let mut out = String::from("N,T,alpha,value,ci_lo,ci_hi\n");
+    for c in r.surface() {
+        let _ = writeln!(
+            out,
+            "{},{},{},{:e},{:e},{:e}",
+            c.n, c.t, r.alphas[c.alpha], c.mean, c.ci.0, c.ci.1
+        );
+    }
+    out
+}
+
+/// `T*(N)` as CSV: `N,T_star,alpha,value,margin,close_call,t_ci_lo,t_ci_hi`.
+pub fn sweep_tstar_csv(r: &SweepResult) -> String {
+    let mut out = String::from("N,T_star,alpha,value,margin,close_call,t_ci_lo,t_ci_hi\n");
+    for t in r.tstar() {
+        let (lo, hi) = t.t_ci.map_or((String::new(), String::new()), |(a, b)| {
+            (a.to_string(), b.to_string())
+        });
+        let _ = writeln!(
+            out,
+            "{},{},{},{:e},{:e},{},{lo},{hi}",
+            t.n, t.t, r.alphas[t.alpha], t.value, t.margin, t.close_call
+        );
+    }
+    out
+}
+
+/// Budgets whose T* sits at the largest T swept: the range may be too short
+/// there, and such points bias any fit.
+pub fn censored_budgets(r: &SweepResult) -> Vec<usize> {
+    let tmax = *r.steps.iter().max().expect("nonempty");
+    r.tstar()
+        .iter()
+        .filter(|t| t.t == tmax && t.n / tmax > 1)
+        .map(|t| t.n)
+        .collect()
+}
+
+/// The readable sweep summary: the `T*(N)` table and the fits' verdict.
+pub fn sweep_text(r: &SweepResult, fits: &std::result::Result<FitReport, FitError>) -> String {
+    let mut out = String::new();
+    let stoch = r.seeds > 1;
+    let _ = writeln!(
+        out,
+        "T*(N) for metric {} ({} budgets × {} horizons × {} α × {} seeds; {} rounds computed, {} trajectories fast-forwarded, {} diverged)",
+        r.metric,
+        r.budgets.len(),
+        r.steps.len(),
+        r.alphas.len(),
+        r.seeds,
+        r.rounds_computed,
+        r.fast_forwarded,
+        r.diverged.len()
+    );
+    let _ = writeln!(
+        out,
+        "  {:>10}  {:>6}  {:>12}  {:>14}  {:>10}{}",
+        "N",
+        "T*",
+        "α",
+        "err(N, T*)",
+        "margin",
+        if stoch { "  T* 95% CI" } else { "" }
+    );
+    for t in r.tstar() {
+        let ci = t
+            .t_ci
+            .map_or(String::new(), |(a, b)| format!("  [{a}, {b}]"));
+        let flag = if t.close_call {
+            "  (decided within rounding?)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  {:>10}  {:>6}  {:>12}  {:>14}  {:>10}{ci}{flag}",
+            t.n,
+            t.t,
+            short(r.alphas[t.alpha].to_f64()),
+            short(t.value),
+            short(t.margin)
+        );
+    }
+    let cens = censored_budgets(r);
+    if !cens.is_empty() {
+        let _ = writeln!(
+            out,
+            "  note: T* is the largest T swept at N = {:?}; widen --steps to see where it really is",
+            cens
+        );
+    }
+    match fits {
+        Ok(f) => {
+            let _ = writeln!(out, "Fits of T*(N) (SPEC §3):");
+            for fit in &f.fits {
+                let _ = writeln!(
+                    out,
+                    "  {:<14} {:<34} R² = {:<8} AIC = {:<10} ΔAIC = {}",
+                    fit.law.to_string(),
+                    fit.params.to_string(),
+                    fit.r2.map_or("n/a".into(), |x| format!("{x:.4}")),
+                    format!("{:.2}", fit.aic),
+                    format!("{:.2}", fit.delta_aic)
+                );
+            }
+            if let Some(ci) = &f.log_b_ci {
+                let _ = writeln!(
+                    out,
+                    "  log law b: 95% bootstrap CI [{}, {}]",
+                    short(ci.lo),
+                    short(ci.hi)
+                );
+            }
+            if let Some(ci) = &f.power_p_ci {
+                let _ = writeln!(
+                    out,
+                    "  power law p: 95% bootstrap CI [{}, {}]",
+                    short(ci.lo),
+                    short(ci.hi)
+                );
+            }
+            let _ = writeln!(out, "Verdict: {}", f.verdict());
+        }
+        Err(e) => {
+            let _ = writeln!(out, "Fits skipped: {e}");
+        }
+    }
+    out
+}
+
+/// The sweep as one JSON object: `tstar` (list of `{N, T, alpha, value}`
+/// with margins and intervals), `fits`, and the run's facts.
+pub fn sweep_json(r: &SweepResult, fits: &std::result::Result<FitReport, FitError>) -> Value {
+    let tstar: Vec<Value> = r
+        .tstar()
+        .iter()
+        .map(|t| {
+            json!({
+                "N": t.n,
+                "T": t.t,
+                "alpha": r.alphas[t.alpha].to_text(),
+                "value": t.value,
+                "margin": t.margin,
+                "close_call": t.close_call,
+                "T_ci": t.t_ci.map(|(a, b)| json!([a, b])),
+            })
+        })
+        .collect();
+    json!({
+        "metric": r.metric.to_string(),
+        "budgets": r.budgets,
+        "steps": [r.steps.first(), r.steps.last()],
+        "alphas": r.alphas.iter().map(|a| a.to_text()).collect::<Vec<_>>(),
+        "seeds": r.seeds,
+        "rounds_computed": r.rounds_computed,
+        "fast_forwarded": r.fast_forwarded,
+        "diverged": r.diverged.len(),
+        "censored_budgets": censored_budgets(r),
+        "tstar": tstar,
+        "fits": match fits {
+            Ok(f) => json!({"report": f, "verdict": f.verdict()}),
+            Err(e) => json!({"error": e.to_string()}),
+        },
+    })
 }

@@ -1,0 +1,150 @@
+//! The report's figures as [`Chart`]s built from results (drawing is
+//! [`crate::plot`]'s job): err(N, T) curves, T*(N) with the fitted laws and
+//! the bound, weight trajectories, the decay of the truncated bias.
+
+use crate::fits::FitReport;
+use crate::plot::{Chart, Series, Style};
+use crate::sweep::SweepResult;
+
+/// At most `k` budgets spread evenly over the grid (always the first and last).
+fn spread(n: usize, k: usize) -> Vec<usize> {
+    if n <= k {
+        return (0..n).collect();
+    }
+    let mut v: Vec<usize> = (0..k).map(|i| i * (n - 1) / (k - 1)).collect();
+    v.dedup();
+    v
+}
+
+/// `err(N, T)` against T, one curve per budget (at most six), log–log, with
+/// each curve's minimum marked.
+pub fn err_curves(r: &SweepResult, title: &str) -> Chart {
+    let surface = r.surface();
+    let mut chart = Chart::new(
+        title,
+        "T (inner steps per weight update)",
+        format!("{} err(N, T)", r.metric),
+    )
+    .log_axes(true, true);
+    let tstar = r.tstar();
+    for ni in spread(r.budgets.len(), 6) {
+        let n = r.budgets[ni];
+        let pts: Vec<(f64, f64)> = surface
+            .iter()
+            .filter(|c| c.n == n)
+            .map(|c| (c.t as f64, c.mean))
+            .collect();
+        chart = chart.with_series(Series::new(format!("N = {n}"), pts, Style::Line));
+    }
+    let mins: Vec<(f64, f64)> = tstar
+        .iter()
+        .filter(|t| {
+            spread(r.budgets.len(), 6)
+                .iter()
+                .any(|&ni| r.budgets[ni] == t.n)
+        })
+        .map(|t| (t.t as f64, t.value))
+        .collect();
+    chart.with_series(Series::new("T*(N)", mins, Style::Points))
+}
+
+/// `T*(N)` against N (log x) with the fitted laws and, if given, the bound
+/// model's `T_b(N)`.
+pub fn tstar_vs_n(
+    r: &SweepResult,
+    fits: Option<&FitReport>,
+    bound: Option<&dyn Fn(f64) -> f64>,
+    title: &str,
+) -> Chart {
+    let tstar = r.tstar();
+    let mut chart = Chart::new(
+        title,
+        "budget N (inner gradient steps)",
+        "optimal horizon T*(N)",
+    )
+    .log_axes(true, false);
+    let pts: Vec<(f64, f64)> = tstar.iter().map(|t| (t.n as f64, t.t as f64)).collect();
+    let (lo, hi) = (
+        r.budgets.first().copied().unwrap_or(1) as f64,
+        r.budgets.last().copied().unwrap_or(1) as f64,
+    );
+    let grid: Vec<f64> = (0..=60)
+        .map(|i| (lo.ln() + (hi.ln() - lo.ln()) * i as f64 / 60.0).exp())
+        .collect();
+    if let Some(f) = fits {
+        for fit in &f.fits {
+            let curve: Vec<(f64, f64)> = grid.iter().map(|&n| (n, fit.predict(n))).collect();
+            let name = format!(
+                "{} (R² {})",
+                fit.law,
+                fit.r2.map_or("n/a".into(), |x| format!("{x:.3}"))
+            );
+            chart = chart.with_series(Series::new(name, curve, Style::Dashed));
+        }
+    }
+    if let Some(b) = bound {
+        let curve: Vec<(f64, f64)> = grid.iter().map(|&n| (n, b(n))).collect();
+        chart = chart.with_series(Series::new("bound model T_b(N)", curve, Style::Line));
+    }
+    if r.seeds > 1 {
+        let lo: Vec<(f64, f64)> = tstar
+            .iter()
+            .filter_map(|t| t.t_ci.map(|(a, _)| (t.n as f64, a as f64)))
+            .collect();
+        let hi: Vec<(f64, f64)> = tstar
+            .iter()
+            .filter_map(|t| t.t_ci.map(|(_, b)| (t.n as f64, b as f64)))
+            .collect();
+        chart = chart
+            .with_series(Series::new("T* 95% CI (low)", lo, Style::Dashed))
+            .with_series(Series::new("T* 95% CI (high)", hi, Style::Dashed));
+    }
+    chart.with_series(Series::new("measured T*(N)", pts, Style::LinePoints))
+}
+
+/// Weight on domain 1 against the round, one curve per run.
+pub fn trajectories(runs: &[(String, Vec<f64>)], w_star: f64, title: &str) -> Chart {
+    let mut chart = Chart::new(title, "round k", "w_k,1 (weight on domain 1)");
+    let kmax = runs.iter().map(|(_, v)| v.len()).max().unwrap_or(1) as f64;
+    for (name, w1) in runs {
+        let pts = w1.iter().enumerate().map(|(k, &x)| (k as f64, x)).collect();
+        chart = chart.with_series(Series::new(name.clone(), pts, Style::Line));
+    }
+    chart.with_series(Series::new(
+        "w*_1",
+        vec![(0.0, w_star), (kmax, w_star)],
+        Style::Dashed,
+    ))
+}
+
+/// The truncated fixed points' gap against T (log y) with the predicted
+/// `ρ^{2T}` slope through the first point.
+pub fn truncated_decay(
+    points: &[(usize, f64)],
+    rho2: f64,
+    fitted: Option<f64>,
+    title: &str,
+) -> Chart {
+    let pts: Vec<(f64, f64)> = points.iter().map(|&(t, g)| (t as f64, g)).collect();
+    let mut chart = Chart::new(title, "T", "gap Φ(w̄_T) − Φ*").log_axes(false, true);
+    if let Some(&(t0, g0)) = pts.iter().find(|p| p.1 > 0.0) {
+        let line = |rate: f64| -> Vec<(f64, f64)> {
+            pts.iter()
+                .map(|&(t, _)| (t, g0 * rate.powf(t - t0)))
+                .collect()
+        };
+        chart = chart.with_series(Series::new(
+            format!("predicted ρ² = {rho2:.4} per step"),
+            line(rho2),
+            Style::Dashed,
+        ));
+        if let Some(r) = fitted {
+            chart = chart.with_series(Series::new(
+                format!("fitted rate {r:.4}"),
+                line(r),
+                Style::Line,
+            ));
+        }
+    }
+    chart.with_series(Series::new("gap of w̄_T", pts, Style::Points))
+}
