@@ -23,6 +23,11 @@ pub const BUILTINS: &[Builtin] = &[
         text: include_str!("../instances/greedy-fails.json"),
     },
     Builtin {
+        name: "dense-3x4",
+        summary: "three domains, dense SPD matrices, d = 4: the sweep benchmark's instance",
+        text: include_str!("../instances/dense-3x4.json"),
+    },
+    Builtin {
         name: "dense-3x5",
         summary: "three domains, dense SPD matrices, d = 5",
         text: include_str!("../instances/dense-3x5.json"),

@@ -33,6 +33,7 @@ pub mod optimum;
 pub mod plot;
 pub mod poly;
 pub mod report;
+pub mod reproduce;
 pub mod runner;
 pub mod simplex;
 pub mod sweep;

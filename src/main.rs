@@ -9,11 +9,11 @@ use rug::Rational;
 
 use tstar::builtin::{self, BUILTINS};
 use tstar::mix::{Estimator, RoundMethod, Schedule, UpdateKind};
-use tstar::sweep::SweepSpec;
 use tstar::num::{parse_rational, Backend};
 use tstar::optimum::{optimum, OptimumOptions};
 use tstar::report;
 use tstar::runner::{self, RunRequest, DEFAULT_MAX_BITS};
+use tstar::sweep::SweepSpec;
 use tstar::Error;
 
 #[derive(Parser)]
@@ -50,11 +50,11 @@ enum Command {
     Sweep(SweepArgs),
     /// Run the checks on every built-in instance and write REPORT.md with the data behind it.
     ///
-    /// Today: the certified optimum, greedy (T = 1) against longer lookahead
-    /// horizons at one budget, and the oracle hypergradient. The T*(N) sweep,
-    /// scaling fits and the closed-form bound are not in this version.
+    /// The certified greedy failure, full-gradient and stochastic sweeps of
+    /// T*(N) with scaling fits, the closed-form bound, and greedy against
+    /// longer horizons at one budget, with figures and data.
     Reproduce {
-        /// A smaller budget and fewer horizons (a few seconds).
+        /// Smaller grids (under 30 s).
         #[arg(long)]
         quick: bool,
         /// Directory for REPORT.md and the CSV files.
@@ -258,7 +258,11 @@ fn sweep_cmd(a: SweepArgs) -> Result<(), Error> {
         seeds: a.seeds.unwrap_or(if a.noise.is_some() { 8 } else { 1 }),
         noise: a.noise,
         base_seed: a.seed,
-        method: if a.iterative { RoundMethod::Iterative } else { RoundMethod::Auto },
+        method: if a.iterative {
+            RoundMethod::Iterative
+        } else {
+            RoundMethod::Auto
+        },
         max_bits: DEFAULT_MAX_BITS,
         progress: !a.quiet && !a.json,
         fast_forward: !a.no_fast_forward,
@@ -266,120 +270,38 @@ fn sweep_cmd(a: SweepArgs) -> Result<(), Error> {
     spec.validate()?;
     let opt = optimum(&inst, &OptimumOptions::default())?;
     let res = tstar::sweep::sweep(&inst, &opt.phi_star, &spec)?;
-    let fits = fit_tstar(&res);
+    let fits = tstar::sweep::fit_tstar(&res);
     if let Some(dir) = &a.out {
-        write_sweep_outputs(dir, &inst.name, &res, &fits, None)?;
+        report::write_sweep(dir, "", &inst.name, &res, &fits, None)?;
     }
     if a.json {
         println!("{}", report::sweep_json(&res, &fits));
     } else {
         print!("{}", report::sweep_text(&res, &fits));
         if let Some(dir) = &a.out {
-            println!("wrote {}/ (surface.csv, tstar.csv, sweep.json, figures)", dir.display());
+            println!(
+                "wrote {}/ (surface.csv, tstar.csv, sweep.json, figures)",
+                dir.display()
+            );
         }
     }
     Ok(())
 }
 
-/// Fits the scaling laws to the measured T*(N).
-fn fit_tstar(
-    res: &tstar::sweep::SweepResult,
-) -> Result<tstar::fits::FitReport, tstar::fits::FitError> {
-    let ts = res.tstar();
-    let ns: Vec<f64> = ts.iter().map(|t| t.n as f64).collect();
-    let tv: Vec<f64> = ts.iter().map(|t| t.t as f64).collect();
-    tstar::fits::fit_laws(&ns, &tv, &tstar::fits::FitOptions::default())
-}
-
-fn write_sweep_outputs(
-    dir: &std::path::Path,
-    name: &str,
-    res: &tstar::sweep::SweepResult,
-    fits: &Result<tstar::fits::FitReport, tstar::fits::FitError>,
-    bound: Option<&dyn Fn(f64) -> f64>,
-) -> Result<Vec<PathBuf>, Error> {
-    let io = |source| Error::Io {
-        path: dir.display().to_string(),
-        source,
-    };
-    std::fs::create_dir_all(dir).map_err(io)?;
-    std::fs::write(dir.join("surface.csv"), report::sweep_surface_csv(res)).map_err(io)?;
-    std::fs::write(dir.join("tstar.csv"), report::sweep_tstar_csv(res)).map_err(io)?;
-    let js = serde_json::to_string_pretty(&report::sweep_json(res, fits)).expect("JSON value");
-    std::fs::write(dir.join("sweep.json"), js + "\n").map_err(io)?;
-    let mut written = Vec::new();
-    let charts = [
-        (
-            "err_curves",
-            tstar::figures::err_curves(res, &format!("{name}: {} err(N, T) against T", res.metric)),
-        ),
-        (
-            "tstar",
-            tstar::figures::tstar_vs_n(
-                res,
-                fits.as_ref().ok(),
-                bound,
-                &format!("{name}: optimal horizon T*(N), metric {}", res.metric),
-            ),
-        ),
-    ];
-    for (stem, chart) in charts {
-        match tstar::plot::write_chart(&chart, &dir.join(stem)) {
-            Ok((svg, png)) => {
-                written.push(svg);
-                written.push(png);
-            }
-            Err(e) => eprintln!("warning: figure {stem} not written: {e}"),
-        }
-    }
-    Ok(written)
-}
-
 fn reproduce(quick: bool, out: &std::path::Path) -> Result<(), Error> {
-    let io = |source| Error::Io {
-        path: out.display().to_string(),
-        source,
-    };
-    std::fs::create_dir_all(out).map_err(io)?;
-    let (budget, steps): (usize, &[usize]) = if quick {
-        (500, &[1, 2, 5, 10, 20, 50])
-    } else {
-        (4000, &[1, 2, 3, 5, 10, 20, 50, 100, 200])
-    };
-    let mut md = String::from("# tstar reproduce\n\n");
-    md.push_str(
-        "Greedy (T = 1) against longer lookahead horizons at one budget N, with the oracle \
-         hypergradient (`exact` estimator) as the reference, on f64 with projected-gradient \
-         weight updates. Φ* is certified for two domains and local for more.\n\n\
-         Not in this version (issue 3): the T*(N) budget sweep with scaling fits, stochastic \
-         gradients, the closed-form bound and the figures.\n\n",
-    );
-    for b in BUILTINS {
-        let inst = builtin::load(&format!("builtin:{}", b.name))?;
-        eprintln!(
-            "reproduce: {} (N = {budget}, {} horizons)…",
-            b.name,
-            steps.len()
-        );
-        let opt = optimum(&inst, &OptimumOptions::default())?;
-        let cmp = tstar::experiments::compare_horizons(
-            &inst,
-            &opt,
-            steps,
-            budget,
-            Backend::F64,
-            UpdateKind::Pgd,
-        )?;
-        let section = report::horizons_markdown(&inst, &opt, &cmp);
-        println!("{section}");
-        md.push_str(&section);
-        md.push('\n');
-        let csv = out.join(format!("{}-horizons.csv", b.name));
-        std::fs::write(&csv, report::horizons_csv(&cmp)).map_err(io)?;
-        md.push_str(&format!("Data: `{}-horizons.csv`.\n\n", b.name));
+    let summary = tstar::reproduce::reproduce(&tstar::reproduce::ReproduceOptions {
+        quick,
+        out: out.to_path_buf(),
+        progress: true,
+    })?;
+    for line in &summary.headlines {
+        println!("{line}");
     }
-    std::fs::write(out.join("REPORT.md"), md).map_err(io)?;
-    println!("wrote {}/REPORT.md", out.display());
+    println!(
+        "wrote {}/REPORT.md ({} files)",
+        out.display(),
+        summary.files.len()
+    );
     Ok(())
 }
 

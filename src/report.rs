@@ -495,3 +495,56 @@ pub fn sweep_json(r: &SweepResult, fits: &std::result::Result<FitReport, FitErro
         },
     })
 }
+
+/// Writes a sweep's data and figures into `dir`, file names prefixed with
+/// `prefix`: `surface.csv`, `tstar.csv`, `sweep.json`, `err_curves.{svg,png}`,
+/// `tstar.{svg,png}`. A figure that cannot be drawn is reported on stderr
+/// and skipped; data files are always written. Returns the figure paths.
+pub fn write_sweep(
+    dir: &std::path::Path,
+    prefix: &str,
+    name: &str,
+    res: &SweepResult,
+    fits: &std::result::Result<FitReport, FitError>,
+    bound: Option<&dyn Fn(f64) -> f64>,
+) -> crate::Result<Vec<std::path::PathBuf>> {
+    let io = |source| crate::Error::Io {
+        path: dir.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    std::fs::write(
+        dir.join(format!("{prefix}surface.csv")),
+        sweep_surface_csv(res),
+    )
+    .map_err(io)?;
+    std::fs::write(dir.join(format!("{prefix}tstar.csv")), sweep_tstar_csv(res)).map_err(io)?;
+    let js = serde_json::to_string_pretty(&sweep_json(res, fits)).expect("JSON value");
+    std::fs::write(dir.join(format!("{prefix}sweep.json")), js + "\n").map_err(io)?;
+    let charts = [
+        (
+            "err_curves",
+            crate::figures::err_curves(res, &format!("{name}: {} err(N, T) against T", res.metric)),
+        ),
+        (
+            "tstar",
+            crate::figures::tstar_vs_n(
+                res,
+                fits.as_ref().ok(),
+                bound,
+                &format!("{name}: optimal horizon T*(N), metric {}", res.metric),
+            ),
+        ),
+    ];
+    let mut written = Vec::new();
+    for (stem, chart) in charts {
+        match crate::plot::write_chart(&chart, &dir.join(format!("{prefix}{stem}"))) {
+            Ok((svg, png)) => {
+                written.push(svg);
+                written.push(png);
+            }
+            Err(e) => eprintln!("warning: figure {prefix}{stem} not written: {e}"),
+        }
+    }
+    Ok(written)
+}

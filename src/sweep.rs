@@ -351,6 +351,17 @@ impl SweepResult {
     }
 }
 
+/// Fits the scaling laws of SPEC §3 to the measured `T*(N)` (seeded
+/// bootstrap, 2000 resamples).
+pub fn fit_tstar(
+    res: &SweepResult,
+) -> std::result::Result<crate::fits::FitReport, crate::fits::FitError> {
+    let ts = res.tstar();
+    let ns: Vec<f64> = ts.iter().map(|t| t.n as f64).collect();
+    let tv: Vec<f64> = ts.iter().map(|t| t.t as f64).collect();
+    crate::fits::fit_laws(&ns, &tv, &crate::fits::FitOptions::default())
+}
+
 /// The 0.975 quantile of Student's t with `df` degrees of freedom.
 fn student_t975(df: usize) -> f64 {
     const TABLE: [f64; 30] = [

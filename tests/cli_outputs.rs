@@ -19,7 +19,39 @@ fn quick_reproduce_writes_report_and_shows_greedy_failing() {
     );
     let report = std::fs::read_to_string(dir.join("REPORT.md")).expect("REPORT.md");
     assert!(report.contains("## greedy-fails") && report.contains("## dense-3x5"));
-    let csv = std::fs::read_to_string(dir.join("greedy-fails-horizons.csv")).expect("csv");
+    for section in [
+        "## Full-gradient sweeps",
+        "## Stochastic gradients",
+        "## Greedy against longer horizons",
+    ] {
+        assert!(report.contains(section), "REPORT.md lacks {section}");
+    }
+    // Every figure the report links exists, as SVG and PNG.
+    for link in report.split("](").skip(1) {
+        let file = &link[..link.find(')').unwrap()];
+        assert!(dir.join(file).exists(), "missing {file}");
+        if let Some(stem) = file.strip_suffix(".svg") {
+            assert!(
+                dir.join(format!("{stem}.png")).exists(),
+                "missing {stem}.png"
+            );
+        }
+    }
+    // With the stationarity metric, T*(N) grows with N on the built-ins.
+    for name in ["greedy-fails", "dense-3x4"] {
+        let t = std::fs::read_to_string(dir.join(format!("sweep-{name}-stationarity-tstar.csv")))
+            .unwrap();
+        let ts: Vec<usize> = t
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+            .collect();
+        assert!(
+            ts.last() > ts.first(),
+            "{name}: T*(N) = {ts:?} does not grow"
+        );
+    }
+    let csv = std::fs::read_to_string(dir.join("horizons-greedy-fails.csv")).expect("csv");
     let gap_of = |label: &str| -> f64 {
         let line = csv
             .lines()
