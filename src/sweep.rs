@@ -9,11 +9,12 @@
 //!
 //! **Fast-forward.** Without noise and with a constant step, a round is a
 //! deterministic map of the state `(θ_k, w_k)`. If a state repeats exactly
-//! (`(θ_k, w_k) = (θ_{k−p}, w_{k−p})`, compared with `==` on the backend's
-//! own numbers), the trajectory is periodic from round k − p on, and every
-//! later budget's metric follows exactly from the cycle. On floating
-//! backends converging runs reach such a cycle (usually a fixed point) after
-//! a few hundred rounds, which is what makes long budgets cheap. Nothing is
+//! (`(θ_k, w_k) = (θ_{k−p}, w_{k−p})` for some p ≤ 64, compared with `==` on
+//! the backend's own numbers), the trajectory is periodic from round k − p
+//! on, and every later budget's metric follows exactly from the cycle. On
+//! floating backends converging runs reach such a cycle (a fixed point, or a
+//! short cycle in the last bits) after some hundreds of rounds, which is what
+//! makes long budgets cheap. Nothing is
 //! extrapolated: the states are those the full run would visit, and the
 //! running sum of `stationarity` differs from the round-by-round sum only by
 //! the rounding of `prefix + full · cycle_sum` (none on `Exact`).
@@ -507,7 +508,9 @@ struct Snap<T> {
     q: T,
 }
 
-const CYCLE_WINDOW: usize = 4;
+/// The longest period looked for (a cycle in the last bits can be longer
+/// than a few rounds).
+const CYCLE_WINDOW: usize = 64;
 
 /// The metric at every budget of `spec` from one trajectory of MIX with
 /// horizon `spec.steps[ti]`, step `spec.alphas[ai]` and noise seed r.
