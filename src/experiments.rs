@@ -8,7 +8,9 @@ use crate::instance::Instance;
 use crate::mix::{Estimator, UpdateKind};
 use crate::num::Backend;
 use crate::optimum::Optimum;
+use crate::mix::{RoundMethod, Schedule};
 use crate::runner::{self, RunReport, RunRequest, DEFAULT_MAX_BITS};
+use crate::sweep::{self, Metric, SweepSpec, TStar};
 
 /// The runs of a horizon comparison at one budget.
 #[derive(Clone, Debug)]
@@ -60,4 +62,38 @@ pub fn compare_horizons(
         unrolled,
         oracle,
     })
+}
+
+/// The horizon with the smallest `gap` at budget N among T = 1..=t_max
+/// (f64, unrolled, the instance's α): the "best T" the counterexample's
+/// trajectory figure compares greedy with.
+pub fn best_horizon(
+    inst: &Instance,
+    opt: &Optimum,
+    budget: usize,
+    t_max: usize,
+    update: UpdateKind,
+) -> Result<TStar> {
+    let spec = SweepSpec {
+        budgets: vec![budget],
+        steps: (1..=t_max.min(budget)).collect(),
+        metric: Metric::Gap,
+        estimator: Estimator::Unrolled,
+        update,
+        backend: Backend::F64,
+        alphas: vec![runner::resolve_alpha(inst)?],
+        schedule: Schedule::Constant,
+        noise: None,
+        seeds: 1,
+        base_seed: 1,
+        method: RoundMethod::Auto,
+        max_bits: DEFAULT_MAX_BITS,
+        progress: false,
+        fast_forward: true,
+    };
+    let res = sweep::sweep(inst, &opt.phi_star, &spec)?;
+    res.tstar()
+        .into_iter()
+        .next()
+        .ok_or_else(|| crate::Error::param("--budget", "no horizon fits the budget"))
 }

@@ -102,23 +102,32 @@ pub fn tstar_vs_n(
     chart.with_series(Series::new("measured T*(N)", pts, Style::LinePoints))
 }
 
-/// Weight on domain 1 against the round, one curve per run.
-pub fn trajectories(runs: &[(String, Vec<f64>)], w_star: f64, title: &str) -> Chart {
-    let mut chart = Chart::new(title, "round k", "w_k,1 (weight on domain 1)");
-    let kmax = runs.iter().map(|(_, v)| v.len()).max().unwrap_or(1) as f64;
-    for (name, w1) in runs {
-        let pts = w1.iter().enumerate().map(|(k, &x)| (k as f64, x)).collect();
+/// Weight on domain 1 against the inner steps spent, `k·T` (log scale, so
+/// that greedy's early collapse and the long run both show), one curve per
+/// run given as (name, T, `w_k,1` for k = 0..=K).
+pub fn trajectories(runs: &[(String, usize, Vec<f64>)], w_star: f64, title: &str) -> Chart {
+    let mut chart = Chart::new(title, "inner steps k·T", "w_k,1 (weight on domain 1)").log_axes(true, false);
+    let mut xmax: f64 = 1.0;
+    for (name, t, w1) in runs {
+        let pts: Vec<(f64, f64)> = w1
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(k, &x)| ((k * t) as f64, x))
+            .collect();
+        xmax = pts.iter().map(|p| p.0).fold(xmax, f64::max);
         chart = chart.with_series(Series::new(name.clone(), pts, Style::Line));
     }
     chart.with_series(Series::new(
         "w*_1",
-        vec![(0.0, w_star), (kmax, w_star)],
+        vec![(1.0, w_star), (xmax, w_star)],
         Style::Dashed,
     ))
 }
 
 /// The truncated fixed points' gap against T (log y) with the predicted
-/// `ρ^{2T}` slope through the first point.
+/// `ρ^{2T}` slope and the fitted one, both through the last point (the
+/// asymptotic regime, where the fit is made).
 pub fn truncated_decay(
     points: &[(usize, f64)],
     rho2: f64,
@@ -126,8 +135,8 @@ pub fn truncated_decay(
     title: &str,
 ) -> Chart {
     let pts: Vec<(f64, f64)> = points.iter().map(|&(t, g)| (t as f64, g)).collect();
-    let mut chart = Chart::new(title, "T", "gap Φ(w̄_T) − Φ*").log_axes(false, true);
-    if let Some(&(t0, g0)) = pts.iter().find(|p| p.1 > 0.0) {
+    let mut chart = Chart::new(title, "T", "gap of the truncated fixed point").log_axes(false, true);
+    if let Some(&(t0, g0)) = pts.iter().rev().find(|p| p.1 > 0.0) {
         let line = |rate: f64| -> Vec<(f64, f64)> {
             pts.iter()
                 .map(|&(t, _)| (t, g0 * rate.powf(t - t0)))
@@ -146,5 +155,5 @@ pub fn truncated_decay(
             ));
         }
     }
-    chart.with_series(Series::new("gap of w̄_T", pts, Style::Points))
+    chart.with_series(Series::new("Φ(truncated fixed point) − Φ*", pts, Style::Points))
 }

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use rug::Rational;
 
 use tstar::builtin::{self, BUILTINS};
-use tstar::mix::{Estimator, RoundMethod, Schedule, UpdateKind};
+use tstar::mix::{self, Estimator, RoundMethod, Schedule, UpdateKind};
 use tstar::num::{parse_rational, Backend};
 use tstar::optimum::{optimum, OptimumOptions};
 use tstar::report;
@@ -46,6 +46,8 @@ enum Command {
     },
     /// List the built-in instances.
     Instances,
+    /// The greedy failure on a two-domain instance: certified gap, truncated fixed points, decay rate; or --search for new counterexamples.
+    Counterexample(CounterexampleArgs),
     /// Sweep T against the budget N: err(N, T), T*(N), and the scaling-law fits.
     Sweep(SweepArgs),
     /// Run the checks on every built-in instance and write REPORT.md with the data behind it.
@@ -98,6 +100,37 @@ struct RunArgs {
     /// On the exact backend, stop with an error when a number needs more bits than this.
     #[arg(long, default_value_t = DEFAULT_MAX_BITS)]
     max_bits: u64,
+}
+
+#[derive(clap::Args)]
+struct CounterexampleArgs {
+    /// Two-domain instance file, or builtin:NAME.
+    #[arg(long, default_value = "builtin:greedy-fails")]
+    instance: String,
+    /// Largest T for the truncated fixed points w̄_T and the best-horizon search.
+    #[arg(long, default_value_t = 60)]
+    t_max: usize,
+    /// Budget N of the two trajectories (greedy and the best T).
+    #[arg(long, default_value_t = 4000)]
+    budget: usize,
+    /// Weight update of the trajectories: eg or pgd.
+    #[arg(long, default_value = "pgd", value_parser = parse_update)]
+    update: UpdateKind,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+    /// Write counterexample.json, trajectories.csv and the figures here.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Search random small-integer instances for large greedy gaps and print the winner as an instance file.
+    #[arg(long)]
+    search: bool,
+    /// Seed of the search.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Candidates screened by the search.
+    #[arg(long, default_value_t = 2000)]
+    candidates: usize,
 }
 
 #[derive(clap::Args)]
@@ -213,8 +246,80 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
         }
         Command::Run(a) => run(a),
         Command::Sweep(a) => sweep_cmd(a),
+        Command::Counterexample(a) => counterexample_cmd(a),
         Command::Reproduce { quick, out } => reproduce(quick, &out),
     }
+}
+
+fn counterexample_cmd(a: CounterexampleArgs) -> Result<(), Error> {
+    use tstar::counterexample as cx;
+    if a.search {
+        let found = cx::search_detailed(&cx::SearchOptions {
+            seed: a.seed,
+            candidates: a.candidates,
+            ..cx::SearchOptions::default()
+        })?;
+        eprintln!(
+            "search (seed {}, {} candidates): best relative greedy gap {} — the instance follows",
+            a.seed,
+            a.candidates,
+            report::short(found.score)
+        );
+        let text = serde_json::to_string_pretty(&found.instance.to_json()).expect("JSON value");
+        println!("{text}");
+        return Ok(());
+    }
+    let inst = builtin::load(&a.instance)?;
+    if a.t_max == 0 {
+        return Err(Error::param("--t-max", "must be at least 1"));
+    }
+    mix::check_horizon(1, a.budget)?;
+    let result = cx::analyze(
+        &inst,
+        &cx::CounterexampleOptions {
+            t_max: a.t_max,
+            ..cx::CounterexampleOptions::default()
+        },
+    )?;
+    let opt = optimum(&inst, &OptimumOptions::default())?;
+    let best = tstar::experiments::best_horizon(&inst, &opt, a.budget, a.t_max, a.update)?;
+    let (greedy, longer) = cx::trajectories(&inst, best.t, a.budget, a.update, None)?;
+    if let Some(dir) = &a.out {
+        let files = report::write_counterexample(dir, &result, &greedy, &longer)?;
+        for w in files.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    if a.json {
+        let mut v = result.to_json();
+        v["best_horizon"] = serde_json::json!({"N": a.budget, "T": best.t, "gap": best.value});
+        println!("{v}");
+    } else {
+        print!("{}", result.to_text());
+        println!(
+            "Best horizon at N = {}: T = {} (gap {}), against greedy T = 1 (gap {}).",
+            a.budget,
+            best.t,
+            report::short(best.value),
+            report::short(
+                greedy
+                    .w
+                    .last()
+                    .map(|w| inst_gap(&inst, &opt, w))
+                    .unwrap_or(f64::NAN)
+            )
+        );
+        if let Some(dir) = &a.out {
+            println!("wrote {}/ (counterexample.json, trajectories.csv, figures)", dir.display());
+        }
+    }
+    Ok(())
+}
+
+/// Φ(w) − Φ* in f64 for display.
+fn inst_gap(inst: &tstar::instance::Instance, opt: &tstar::optimum::Optimum, w: &[f64]) -> f64 {
+    let p: tstar::model::Problem<f64> = tstar::model::Problem::new(inst, &());
+    p.phi(w).map_or(f64::NAN, |phi| phi - tstar::num::rational_to_f64_nearest(&opt.phi_star))
 }
 
 fn sweep_cmd(a: SweepArgs) -> Result<(), Error> {

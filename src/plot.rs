@@ -1157,7 +1157,8 @@ mod tests {
     #[test]
     fn degenerate_and_extreme_ranges_do_not_panic() {
         let dir = temp_dir("degenerate");
-        let cases: Vec<(&str, bool, Vec<(f64, f64)>)> = vec![
+        type Case = (&'static str, bool, Vec<(f64, f64)>);
+        let cases: Vec<Case> = vec![
             ("one point", false, vec![(3.0, 7.0)]),
             ("one point at zero", false, vec![(0.0, 0.0)]),
             ("one point log", true, vec![(3.0, 7.0)]),

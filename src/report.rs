@@ -548,3 +548,95 @@ pub fn write_sweep(
     }
     Ok(written)
 }
+
+/// What [`write_counterexample`] wrote, and the figures it could not draw.
+#[derive(Clone, Debug, Default)]
+pub struct Written {
+    /// Files written.
+    pub files: Vec<std::path::PathBuf>,
+    /// One message per figure that could not be drawn.
+    pub warnings: Vec<String>,
+}
+
+/// Writes the counterexample's JSON, the two trajectories as CSV
+/// (`k, T, w_1, …`), and the figures `trajectories` and `truncated_decay`.
+pub fn write_counterexample(
+    dir: &std::path::Path,
+    cx: &crate::counterexample::Counterexample,
+    greedy: &crate::counterexample::Trajectory,
+    longer: &crate::counterexample::Trajectory,
+) -> crate::Result<Written> {
+    let io = |source| crate::Error::Io {
+        path: dir.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let mut out = Written::default();
+    let js = dir.join("counterexample.json");
+    std::fs::write(&js, serde_json::to_string_pretty(&cx.to_json()).expect("JSON") + "\n").map_err(io)?;
+    out.files.push(js);
+    let mut csv = String::from("T,k");
+    let m = greedy.w.first().map_or(0, Vec::len);
+    for i in 1..=m {
+        let _ = write!(csv, ",w_{i}");
+    }
+    csv.push('\n');
+    for tr in [greedy, longer] {
+        for (k, w) in tr.w.iter().enumerate() {
+            let _ = write!(csv, "{},{k}", tr.steps);
+            for x in w {
+                let _ = write!(csv, ",{x:e}");
+            }
+            csv.push('\n');
+        }
+    }
+    let tc = dir.join("trajectories.csv");
+    std::fs::write(&tc, csv).map_err(io)?;
+    out.files.push(tc);
+    let w_star = cx.w_star.first().map_or(f64::NAN, |x| x.to_f64());
+    let runs = [greedy, longer]
+        .iter()
+        .map(|t| {
+            (
+                format!("T = {} ({} rounds)", t.steps, t.w.len().saturating_sub(1)),
+                t.steps,
+                t.w.iter().map(|w| w[0]).collect::<Vec<f64>>(),
+            )
+        })
+        .collect::<Vec<_>>();
+    let mut charts = vec![(
+        "trajectories",
+        crate::figures::trajectories(
+            &runs,
+            w_star,
+            &format!("{}: weight trajectories, N = {}", cx.instance, greedy.budget),
+        ),
+    )];
+    if let Some(decay) = &cx.decay {
+        let points: Vec<(usize, f64)> = cx
+            .truncated
+            .iter()
+            .filter(|p| !p.vertex)
+            .map(|p| (p.t, p.ln_gap.exp()))
+            .collect();
+        charts.push((
+            "truncated_decay",
+            crate::figures::truncated_decay(
+                &points,
+                decay.predicted_rho2,
+                Some(decay.fitted_rate),
+                &format!("{}: bias of the truncated fixed point against T", cx.instance),
+            ),
+        ));
+    }
+    for (stem, chart) in charts {
+        match crate::plot::write_chart(&chart, &dir.join(stem)) {
+            Ok((svg, png)) => {
+                out.files.push(svg);
+                out.files.push(png);
+            }
+            Err(e) => out.warnings.push(format!("figure {stem} not written: {e}")),
+        }
+    }
+    Ok(out)
+}
