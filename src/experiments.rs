@@ -6,9 +6,9 @@
 use crate::error::Result;
 use crate::instance::Instance;
 use crate::mix::{Estimator, UpdateKind};
+use crate::mix::{RoundMethod, Schedule};
 use crate::num::Backend;
 use crate::optimum::Optimum;
-use crate::mix::{RoundMethod, Schedule};
 use crate::runner::{self, RunReport, RunRequest, DEFAULT_MAX_BITS};
 use crate::sweep::{self, Metric, SweepSpec, TStar};
 

@@ -106,7 +106,8 @@ pub fn tstar_vs_n(
 /// that greedy's early collapse and the long run both show), one curve per
 /// run given as (name, T, `w_k,1` for k = 0..=K).
 pub fn trajectories(runs: &[(String, usize, Vec<f64>)], w_star: f64, title: &str) -> Chart {
-    let mut chart = Chart::new(title, "inner steps k·T", "w_k,1 (weight on domain 1)").log_axes(true, false);
+    let mut chart =
+        Chart::new(title, "inner steps k·T", "w_k,1 (weight on domain 1)").log_axes(true, false);
     let mut xmax: f64 = 1.0;
     for (name, t, w1) in runs {
         let pts: Vec<(f64, f64)> = w1
@@ -135,7 +136,8 @@ pub fn truncated_decay(
     title: &str,
 ) -> Chart {
     let pts: Vec<(f64, f64)> = points.iter().map(|&(t, g)| (t as f64, g)).collect();
-    let mut chart = Chart::new(title, "T", "gap of the truncated fixed point").log_axes(false, true);
+    let mut chart =
+        Chart::new(title, "T", "gap of the truncated fixed point").log_axes(false, true);
     if let Some(&(t0, g0)) = pts.iter().rev().find(|p| p.1 > 0.0) {
         let line = |rate: f64| -> Vec<(f64, f64)> {
             pts.iter()
@@ -155,5 +157,9 @@ pub fn truncated_decay(
             ));
         }
     }
-    chart.with_series(Series::new("Φ(truncated fixed point) − Φ*", pts, Style::Points))
+    chart.with_series(Series::new(
+        "Φ(truncated fixed point) − Φ*",
+        pts,
+        Style::Points,
+    ))
 }

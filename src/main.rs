@@ -310,7 +310,10 @@ fn counterexample_cmd(a: CounterexampleArgs) -> Result<(), Error> {
             )
         );
         if let Some(dir) = &a.out {
-            println!("wrote {}/ (counterexample.json, trajectories.csv, figures)", dir.display());
+            println!(
+                "wrote {}/ (counterexample.json, trajectories.csv, figures)",
+                dir.display()
+            );
         }
     }
     Ok(())
@@ -319,7 +322,9 @@ fn counterexample_cmd(a: CounterexampleArgs) -> Result<(), Error> {
 /// Φ(w) − Φ* in f64 for display.
 fn inst_gap(inst: &tstar::instance::Instance, opt: &tstar::optimum::Optimum, w: &[f64]) -> f64 {
     let p: tstar::model::Problem<f64> = tstar::model::Problem::new(inst, &());
-    p.phi(w).map_or(f64::NAN, |phi| phi - tstar::num::rational_to_f64_nearest(&opt.phi_star))
+    p.phi(w).map_or(f64::NAN, |phi| {
+        phi - tstar::num::rational_to_f64_nearest(&opt.phi_star)
+    })
 }
 
 fn sweep_cmd(a: SweepArgs) -> Result<(), Error> {

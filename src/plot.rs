@@ -18,7 +18,9 @@
 //! * ticks chosen here rather than by `plotters`: 1-2-5 steps on linear
 //!   axes, labelled `0.25` or `2.5×10⁻⁵`; powers of ten labelled `10ⁿ` on
 //!   logarithmic axes (with 2…9 × 10ⁿ as light grid lines), or 1-2-5 × 10ⁿ
-//!   when the data span less than two decades.
+//!   when the axis holds fewer than three powers of ten (linear ticks when
+//!   it spans less than a factor of about three); fewer x ticks when the
+//!   labels are long, so they never overlap.
 //!
 //! Points that cannot be drawn are dropped silently: non-finite coordinates
 //! everywhere, and zero or negative ones on a logarithmic axis. A series left
@@ -49,8 +51,8 @@ pub const HEIGHT: u32 = 600;
 
 /// The series colours, in order of use: the Okabe–Ito palette, which stays
 /// distinguishable under the common forms of colour blindness. Yellow, the
-/// weakest on white, comes last; a ninth series starts over (with a
-/// different marker shape).
+/// weakest on white, comes last; a ninth series starts over, with other
+/// marker shapes.
 pub const PALETTE: [(u8, u8, u8); 8] = [
     (0, 114, 178),   // blue
     (213, 94, 0),    // vermillion
@@ -191,6 +193,17 @@ pub enum PlotError {
 /// to the whole file name, so a stem `fig.v2` gives `fig.v2.svg`) and returns
 /// the two paths, SVG first. The directory must exist; existing files are
 /// replaced. On [`PlotError::NoFinitePoints`] no file is touched.
+///
+/// ```no_run
+/// use tstar::plot::{write_chart, Chart, Series, Style};
+///
+/// let ts: Vec<f64> = (0..10).map(|i| 2f64.powi(i)).collect();
+/// let chart = Chart::new("Gap against T", "T", "gap")
+///     .log_axes(true, true)
+///     .with_series(Series::new("gap", ts.iter().map(|&t| (t, 1.0 / t)).collect(), Style::LinePoints));
+/// let (svg, png) = write_chart(&chart, std::path::Path::new("results/gap"))?;
+/// # Ok::<(), tstar::plot::PlotError>(())
+/// ```
 pub fn write_chart(chart: &Chart, stem: &Path) -> Result<(PathBuf, PathBuf), PlotError> {
     let layout = Layout::new(chart)?;
     ensure_font()?;
@@ -350,7 +363,7 @@ impl Layout {
         // Tick labels plus room for the (vertical) axis label.
         let y_label_area = 30 + AXIS_LABEL_SIZE + widest_label(&y_ticks).ceil() as u32;
         // As many x ticks as fit side by side (long labels get fewer).
-        let plot_width = f64::from(WIDTH - y_label_area - 2 * MARGIN);
+        let plot_width = f64::from(WIDTH.saturating_sub(y_label_area + 2 * MARGIN));
         let mut x_ticks = axis_ticks(x_range, chart.x_log, 7);
         for target in (2..7).rev() {
             let needed = x_ticks.bold.len() as f64 * (widest_label(&x_ticks) + 16.0);
@@ -923,9 +936,10 @@ fn draw<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Marker shape of series `i`: circle, square, triangle, diamond, in turn.
+/// Marker shape of series `i`: circle, square, triangle, diamond, in turn,
+/// shifted by one each time the palette starts over.
 fn marker_shape(i: usize) -> usize {
-    i % 4
+    (i + i / PALETTE.len()) % 4
 }
 
 /// Outline of a marker, in pixel offsets from its centre.

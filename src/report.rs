@@ -427,12 +427,12 @@ pub fn sweep_text(r: &SweepResult, fits: &std::result::Result<FitReport, FitErro
             for fit in &f.fits {
                 let _ = writeln!(
                     out,
-                    "  {:<14} {:<34} R² = {:<8} AIC = {:<10} ΔAIC = {}",
+                    "  {:<14} {:<34} R² = {:<8} AIC = {:<10.2} ΔAIC = {:.2}",
                     fit.law.to_string(),
                     fit.params.to_string(),
                     fit.r2.map_or("n/a".into(), |x| format!("{x:.4}")),
-                    format!("{:.2}", fit.aic),
-                    format!("{:.2}", fit.delta_aic)
+                    fit.aic,
+                    fit.delta_aic
                 );
             }
             if let Some(ci) = &f.log_b_ci {
@@ -573,7 +573,11 @@ pub fn write_counterexample(
     std::fs::create_dir_all(dir).map_err(io)?;
     let mut out = Written::default();
     let js = dir.join("counterexample.json");
-    std::fs::write(&js, serde_json::to_string_pretty(&cx.to_json()).expect("JSON") + "\n").map_err(io)?;
+    std::fs::write(
+        &js,
+        serde_json::to_string_pretty(&cx.to_json()).expect("JSON") + "\n",
+    )
+    .map_err(io)?;
     out.files.push(js);
     let mut csv = String::from("T,k");
     let m = greedy.w.first().map_or(0, Vec::len);
@@ -609,7 +613,10 @@ pub fn write_counterexample(
         crate::figures::trajectories(
             &runs,
             w_star,
-            &format!("{}: weight trajectories, N = {}", cx.instance, greedy.budget),
+            &format!(
+                "{}: weight trajectories, N = {}",
+                cx.instance, greedy.budget
+            ),
         ),
     )];
     if let Some(decay) = &cx.decay {
@@ -625,7 +632,10 @@ pub fn write_counterexample(
                 &points,
                 decay.predicted_rho2,
                 Some(decay.fitted_rate),
-                &format!("{}: bias of the truncated fixed point against T", cx.instance),
+                &format!(
+                    "{}: bias of the truncated fixed point against T",
+                    cx.instance
+                ),
             ),
         ));
     }

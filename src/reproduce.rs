@@ -108,7 +108,10 @@ pub fn reproduce(opts: &ReproduceOptions) -> Result<ReproduceSummary> {
     {
         let name = "greedy-fails";
         let (inst, opt) = load(name)?;
-        let cx = crate::counterexample::analyze(&inst, &crate::counterexample::CounterexampleOptions::default())?;
+        let cx = crate::counterexample::analyze(
+            &inst,
+            &crate::counterexample::CounterexampleOptions::default(),
+        )?;
         let budget = if opts.quick { 1000 } else { 4000 };
         let best = experiments::best_horizon(&inst, &opt, budget, 60, UpdateKind::Pgd)?;
         let (greedy, longer) =

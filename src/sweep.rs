@@ -752,9 +752,9 @@ pub fn auto_alpha_grid(alpha0: &Rational) -> Vec<Rational> {
     (-3i32..=2)
         .map(|j| {
             if j >= 0 {
-                Rational::from(alpha0 * Rational::from(4u32.pow(j as u32)))
+                alpha0.clone() * Rational::from(4u32.pow(j as u32))
             } else {
-                Rational::from(alpha0 / Rational::from(4u32.pow((-j) as u32)))
+                alpha0.clone() / Rational::from(4u32.pow((-j) as u32))
             }
         })
         .collect()
