@@ -1240,6 +1240,34 @@ mod tests {
     }
 
     #[test]
+    fn legend_goes_to_a_free_corner_or_makes_room() {
+        // Data along the bottom, one point top right: upper left is free.
+        let low = Chart::new("t", "x", "y").with_series(Series::new(
+            "low",
+            vec![(0.0, 0.0), (1.0, 0.1), (2.0, 0.0), (3.0, 1.0)],
+            Style::Line,
+        ));
+        let layout = Layout::new(&low).unwrap();
+        assert_eq!(layout.legend, Some((true, true)));
+        // Data in all four corners: the y range grows to free the top.
+        let corners = Chart::new("t", "x", "y").with_series(Series::new(
+            "corners",
+            vec![(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)],
+            Style::Points,
+        ));
+        let layout = Layout::new(&corners).unwrap();
+        assert_eq!(layout.legend, Some((false, true)));
+        assert!(layout.y_range.1 > 1.15, "{:?}", layout.y_range);
+        // No names, no legend.
+        let unnamed = Chart::new("t", "x", "y").with_series(Series::new(
+            "",
+            vec![(0.0, 0.0), (1.0, 1.0)],
+            Style::Line,
+        ));
+        assert_eq!(Layout::new(&unnamed).unwrap().legend, None);
+    }
+
+    #[test]
     fn stem_keeps_its_dots() {
         assert_eq!(
             with_extension(Path::new("/tmp/fig.v2"), "svg"),
