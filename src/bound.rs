@@ -306,6 +306,22 @@ pub fn bound_model(inst: &Instance, alpha: &Rational) -> Result<BoundModel, Boun
 /// (its η, θ_0, w_0) and the outer step α. Refuses with
 /// [`BoundError::NotApplicable`] when `α > 1/L_Φ`, when α ≤ 0, when
 /// `ρ < 1` cannot be certified, or on bad options.
+///
+/// ```
+/// use rug::Rational;
+/// use tstar::bound::{bound_model, bound_model_with, BoundOptions};
+///
+/// let inst = tstar::builtin::load("builtin:greedy-fails").unwrap();
+/// // The file's α = 1/4 is above 1/L_Φ: not applicable.
+/// assert!(bound_model(&inst, &Rational::from((1, 4))).is_err());
+/// // The largest applicable α.
+/// let probe = bound_model(&inst, &Rational::from((1, 1_000_000))).unwrap();
+/// let alpha = Rational::from_f64(probe.alpha_max).unwrap();
+/// let model = bound_model_with(&inst, &alpha, &BoundOptions::default()).unwrap();
+/// // N = 1000, T = 5, K = 200: the sharp form is below the model form.
+/// assert!(model.value_rounds(200.0, 5.0) <= model.value(1000.0, 5.0));
+/// assert!(model.t_b(1e4) > model.t_b(1e2));
+/// ```
 pub fn bound_model_with(
     inst: &Instance,
     alpha: &Rational,

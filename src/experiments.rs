@@ -97,3 +97,97 @@ pub fn best_horizon(
         .next()
         .ok_or_else(|| crate::Error::param("--budget", "no horizon fits the budget"))
 }
+
+/// The bound model of SPEC §4.5 against the measured `T*(N)` of the
+/// `stationarity` metric at the same α.
+#[derive(Clone, Debug)]
+pub struct BoundComparison {
+    /// The proved model (`proofs/bound.md`).
+    pub model: crate::bound::BoundModel,
+    /// Why this α: the one asked for, or the largest power of two ≤ α_max
+    /// when the asked one is outside the theorem's range.
+    pub alpha_note: String,
+    /// The measurement.
+    pub sweep: sweep::SweepResult,
+}
+
+impl BoundComparison {
+    /// `(N, T*(N), T_b(N), measured err(N, T*), bound at (N, T*))` per budget.
+    pub fn rows(&self) -> Vec<(usize, usize, f64, f64, f64)> {
+        self.sweep
+            .tstar()
+            .iter()
+            .map(|t| {
+                (
+                    t.n,
+                    t.t,
+                    self.model.t_b(t.n as f64),
+                    t.value,
+                    self.model.value(t.n as f64, t.t as f64),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Builds the bound model at α (default: the instance's) — or, when α is
+/// beyond the theorem's `α ≤ α_max = 1/L_Φ`, at the largest power of two
+/// below α_max, saying so — and sweeps `stationarity` (f64, unrolled, pgd,
+/// fixed α) over `budgets` × `steps` to compare `T_b(N)` with `T*(N)`.
+pub fn bound_comparison(
+    inst: &Instance,
+    opt: &Optimum,
+    alpha: Option<rug::Rational>,
+    budgets: Vec<usize>,
+    steps: Vec<usize>,
+    progress: bool,
+) -> Result<BoundComparison> {
+    let asked = match alpha {
+        Some(a) => a,
+        None => runner::resolve_alpha(inst)?,
+    };
+    let bound_err = |e: crate::bound::BoundError| crate::Error::Unsupported(format!("bound: {e}"));
+    let (model, alpha_note) = match crate::bound::bound_model(inst, &asked) {
+        Ok(m) => (m, format!("α = {asked} (as asked; within α ≤ α_max)")),
+        Err(crate::bound::BoundError::NotApplicable { reason }) => {
+            // The theorem needs α ≤ 1/L_Φ: take the largest 2^-k below it.
+            let probe = crate::bound::bound_model(inst, &rug::Rational::from((1, 1u64 << 62)))
+                .map_err(bound_err)?;
+            let k = (-probe.alpha_max.log2()).ceil().max(0.0) as u32;
+            let alpha = rug::Rational::from(1) >> k;
+            let m = crate::bound::bound_model(inst, &alpha).map_err(bound_err)?;
+            (
+                m,
+                format!(
+                    "α = {asked} is outside the theorem ({reason}); the comparison uses α = 2^-{k} ≈ {:.3e} ≤ α_max = {:.3e}",
+                    alpha.to_f64(),
+                    probe.alpha_max
+                ),
+            )
+        }
+        Err(e) => return Err(bound_err(e)),
+    };
+    let spec = SweepSpec {
+        budgets,
+        steps,
+        metric: Metric::Stationarity,
+        estimator: Estimator::Unrolled,
+        update: UpdateKind::Pgd,
+        backend: Backend::F64,
+        alphas: vec![model.alpha.clone()],
+        schedule: Schedule::Constant,
+        noise: None,
+        seeds: 1,
+        base_seed: 1,
+        method: RoundMethod::Auto,
+        max_bits: DEFAULT_MAX_BITS,
+        progress,
+        fast_forward: true,
+    };
+    let sweep = sweep::sweep(inst, &opt.phi_star, &spec)?;
+    Ok(BoundComparison {
+        model,
+        alpha_note,
+        sweep,
+    })
+}

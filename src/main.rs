@@ -48,6 +48,8 @@ enum Command {
     Instances,
     /// The greedy failure on a two-domain instance: certified gap, truncated fixed points, decay rate; or --search for new counterexamples.
     Counterexample(CounterexampleArgs),
+    /// The closed-form bound C₁T/N + C₂ρ^{2T} (proofs/bound.md) and T_b(N), compared with the measured T*(N).
+    Bound(BoundArgs),
     /// Sweep T against the budget N: err(N, T), T*(N), and the scaling-law fits.
     Sweep(SweepArgs),
     /// Run the checks on every built-in instance and write REPORT.md with the data behind it.
@@ -131,6 +133,31 @@ struct CounterexampleArgs {
     /// Candidates screened by the search.
     #[arg(long, default_value_t = 2000)]
     candidates: usize,
+}
+
+#[derive(clap::Args)]
+struct BoundArgs {
+    /// Instance file, or builtin:NAME.
+    #[arg(long, default_value = "builtin:greedy-fails")]
+    instance: String,
+    /// Outer step α (default: the file's; replaced by a power of two ≤ α_max when outside the theorem).
+    #[arg(long, value_parser = parse_exact, allow_hyphen_values = true)]
+    alpha: Option<Rational>,
+    /// Budgets N of the comparison.
+    #[arg(long, default_value = "1e2..1e5:7")]
+    budgets: String,
+    /// Horizons T of the comparison.
+    #[arg(long, default_value = "1..200")]
+    steps: String,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+    /// Write the comparison's data and figures here.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
 }
 
 #[derive(clap::Args)]
@@ -246,6 +273,7 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
         }
         Command::Run(a) => run(a),
         Command::Sweep(a) => sweep_cmd(a),
+        Command::Bound(a) => bound_cmd(a),
         Command::Counterexample(a) => counterexample_cmd(a),
         Command::Reproduce { quick, out } => reproduce(quick, &out),
     }
@@ -325,6 +353,51 @@ fn inst_gap(inst: &tstar::instance::Instance, opt: &tstar::optimum::Optimum, w: 
     p.phi(w).map_or(f64::NAN, |phi| {
         phi - tstar::num::rational_to_f64_nearest(&opt.phi_star)
     })
+}
+
+fn bound_cmd(a: BoundArgs) -> Result<(), Error> {
+    let inst = builtin::load(&a.instance)?;
+    let budgets =
+        tstar::sweep::parse_budgets(&a.budgets).map_err(|e| Error::param("--budgets", e))?;
+    let steps = tstar::sweep::parse_steps(&a.steps).map_err(|e| Error::param("--steps", e))?;
+    if let Some(al) = &a.alpha {
+        if al.cmp0() != std::cmp::Ordering::Greater {
+            return Err(Error::param("--alpha", "must be positive"));
+        }
+    }
+    let opt = optimum(&inst, &OptimumOptions::default())?;
+    let cmp = tstar::experiments::bound_comparison(
+        &inst,
+        &opt,
+        a.alpha,
+        budgets,
+        steps,
+        !a.quiet && !a.json,
+    )?;
+    if let Some(dir) = &a.out {
+        let fits = tstar::sweep::fit_tstar(&cmp.sweep);
+        let tb = |n: f64| cmp.model.t_b(n);
+        report::write_sweep(dir, "bound-", &inst.name, &cmp.sweep, &fits, Some(&tb))?;
+        let js = serde_json::to_string_pretty(&cmp.model.to_json()).expect("JSON");
+        std::fs::write(dir.join("bound.json"), js + "\n").map_err(|source| Error::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
+    if a.json {
+        let rows: Vec<serde_json::Value> = cmp
+            .rows()
+            .iter()
+            .map(|&(n, t, tb, meas, b)| serde_json::json!({"N": n, "T_star": t, "T_b": tb, "measured": meas, "bound": b}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({"model": cmp.model.to_json(), "alpha_note": cmp.alpha_note, "comparison": rows})
+        );
+    } else {
+        print!("{}", report::bound_text(&cmp));
+    }
+    Ok(())
 }
 
 fn sweep_cmd(a: SweepArgs) -> Result<(), Error> {
