@@ -6,33 +6,19 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use rug::Rational;
 use tstar::builtin;
-use tstar::mix::{
-    inner_steps, unrolled_round, unrolled_round_closed, Estimator, RoundMethod, Schedule,
-    UpdateKind,
-};
+use tstar::mix::{inner_steps, unrolled_round, unrolled_round_closed};
 use tstar::model::Problem;
-use tstar::num::Backend;
 use tstar::optimum::{optimum, OptimumOptions};
 use tstar::sweep::{parse_budgets, sweep, Metric, SweepSpec};
 
 fn spec(alpha: Rational) -> SweepSpec {
-    SweepSpec {
-        budgets: parse_budgets("1e2..1e5:13").expect("grid"),
-        steps: (1..=80).collect(),
-        metric: Metric::Stationarity,
-        estimator: Estimator::Unrolled,
-        update: UpdateKind::Pgd,
-        backend: Backend::F64,
-        alphas: vec![alpha],
-        schedule: Schedule::Constant,
-        noise: None,
-        seeds: 1,
-        base_seed: 1,
-        method: RoundMethod::Auto,
-        max_bits: u64::MAX,
-        progress: false,
-        fast_forward: true,
-    }
+    // f64, unrolled, pgd, constant step, closed-form rounds: SweepSpec::new.
+    SweepSpec::new(
+        parse_budgets("1e2..1e5:13").expect("grid"),
+        (1..=80).collect(),
+        Metric::Stationarity,
+        vec![alpha],
+    )
 }
 
 fn benches(c: &mut Criterion) {

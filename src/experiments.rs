@@ -6,7 +6,6 @@
 use crate::error::Result;
 use crate::instance::Instance;
 use crate::mix::{Estimator, UpdateKind};
-use crate::mix::{RoundMethod, Schedule};
 use crate::num::Backend;
 use crate::optimum::Optimum;
 use crate::runner::{self, RunReport, RunRequest, DEFAULT_MAX_BITS};
@@ -75,21 +74,13 @@ pub fn best_horizon(
     update: UpdateKind,
 ) -> Result<TStar> {
     let spec = SweepSpec {
-        budgets: vec![budget],
-        steps: (1..=t_max.min(budget)).collect(),
-        metric: Metric::Gap,
-        estimator: Estimator::Unrolled,
         update,
-        backend: Backend::F64,
-        alphas: vec![runner::resolve_alpha(inst)?],
-        schedule: Schedule::Constant,
-        noise: None,
-        seeds: 1,
-        base_seed: 1,
-        method: RoundMethod::Auto,
-        max_bits: DEFAULT_MAX_BITS,
-        progress: false,
-        fast_forward: true,
+        ..SweepSpec::new(
+            vec![budget],
+            (1..=t_max.min(budget)).collect(),
+            Metric::Gap,
+            vec![runner::resolve_alpha(inst)?],
+        )
     };
     let res = sweep::sweep(inst, &opt.phi_star, &spec)?;
     res.tstar()
@@ -168,21 +159,13 @@ pub fn bound_comparison(
         Err(e) => return Err(bound_err(e)),
     };
     let spec = SweepSpec {
-        budgets,
-        steps,
-        metric: Metric::Stationarity,
-        estimator: Estimator::Unrolled,
-        update: UpdateKind::Pgd,
-        backend: Backend::F64,
-        alphas: vec![model.alpha.clone()],
-        schedule: Schedule::Constant,
-        noise: None,
-        seeds: 1,
-        base_seed: 1,
-        method: RoundMethod::Auto,
-        max_bits: DEFAULT_MAX_BITS,
         progress,
-        fast_forward: true,
+        ..SweepSpec::new(
+            budgets,
+            steps,
+            Metric::Stationarity,
+            vec![model.alpha.clone()],
+        )
     };
     let sweep = sweep::sweep(inst, &opt.phi_star, &spec)?;
     Ok(BoundComparison {

@@ -18,7 +18,7 @@ use crate::builtin;
 use crate::error::{Error, Result};
 use crate::experiments;
 use crate::instance::Instance;
-use crate::mix::{Estimator, RoundMethod, Schedule, UpdateKind};
+use crate::mix::UpdateKind;
 use crate::num::Backend;
 use crate::optimum::{optimum, Optimum, OptimumOptions};
 use crate::report;
@@ -64,21 +64,13 @@ fn sweep_spec(opts: &ReproduceOptions, metric: Metric, alphas: Vec<Rational>) ->
         ("1e2..1e6:13", 1..=200usize)
     };
     SweepSpec {
-        budgets: sweep::parse_budgets(budgets).expect("fixed grid"),
-        steps: steps.collect(),
-        metric,
-        estimator: Estimator::Unrolled,
-        update: UpdateKind::Pgd,
-        backend: Backend::F64,
-        alphas,
-        schedule: Schedule::Constant,
-        noise: None,
-        seeds: 1,
-        base_seed: 1,
-        method: RoundMethod::Auto,
-        max_bits: u64::MAX,
         progress: opts.progress,
-        fast_forward: true,
+        ..SweepSpec::new(
+            sweep::parse_budgets(budgets).expect("fixed grid"),
+            steps.collect(),
+            metric,
+            alphas,
+        )
     }
 }
 

@@ -110,6 +110,34 @@ pub struct SweepSpec {
 }
 
 impl SweepSpec {
+    /// A full-gradient f64 sweep with the unrolled estimator, pgd, a constant
+    /// step, closed-form rounds where they apply, fast-forward on and no
+    /// progress bar; change fields with struct-update syntax.
+    pub fn new(
+        budgets: Vec<usize>,
+        steps: Vec<usize>,
+        metric: Metric,
+        alphas: Vec<Rational>,
+    ) -> Self {
+        SweepSpec {
+            budgets,
+            steps,
+            metric,
+            estimator: Estimator::Unrolled,
+            update: UpdateKind::Pgd,
+            backend: Backend::F64,
+            alphas,
+            schedule: Schedule::Constant,
+            noise: None,
+            seeds: 1,
+            base_seed: 1,
+            method: RoundMethod::Auto,
+            max_bits: crate::runner::DEFAULT_MAX_BITS,
+            progress: false,
+            fast_forward: true,
+        }
+    }
+
     /// Refuses empty ranges, T = 0, T larger than every budget, σ < 0, no
     /// seeds, a non-positive α.
     pub fn validate(&self) -> Result<()> {

@@ -5,9 +5,7 @@
 
 use rug::{Float, Rational};
 use tstar::builtin;
-use tstar::mix::{
-    unrolled_round, unrolled_round_closed, Estimator, Pgd, RoundMethod, Schedule, UpdateKind,
-};
+use tstar::mix::{unrolled_round, unrolled_round_closed, Estimator, Pgd, RoundMethod, UpdateKind};
 use tstar::model::Problem;
 use tstar::num::{parse_rational, Backend};
 use tstar::optimum::{optimum, OptimumOptions};
@@ -22,21 +20,9 @@ fn spec(
     alpha: Rational,
 ) -> SweepSpec {
     SweepSpec {
-        budgets,
-        steps,
-        metric,
-        estimator: Estimator::Unrolled,
-        update: UpdateKind::Pgd,
         backend,
-        alphas: vec![alpha],
-        schedule: Schedule::Constant,
-        noise: None,
-        seeds: 1,
-        base_seed: 1,
         method: RoundMethod::Iterative,
-        max_bits: 1 << 22,
-        progress: false,
-        fast_forward: true,
+        ..SweepSpec::new(budgets, steps, metric, vec![alpha])
     }
 }
 
