@@ -163,3 +163,44 @@ pub fn truncated_decay(
         Style::Points,
     ))
 }
+
+/// `tstar backends`: relative deviation of `w_k` from the reference against
+/// the round k, log y, one line per backend (the reference excluded).
+/// Rounds with a deviation of exactly 0 (or below f64's range) cannot be
+/// drawn on a log axis and are dropped; the legend says how many.
+pub fn deviation_by_round(c: &crate::precision::BackendComparison) -> Chart {
+    let mut chart = Chart::new(
+        format!(
+            "{}: deviation from {} (T = {}, N = {})",
+            c.instance, c.reference, c.steps, c.budget
+        ),
+        "round k",
+        "relative deviation of w_k",
+    )
+    .log_axes(false, true);
+    for r in c
+        .rows
+        .iter()
+        .filter(|r| !r.is_reference && !r.dev_w.is_empty())
+    {
+        let pts: Vec<(f64, f64)> = r
+            .dev_w
+            .iter()
+            .enumerate()
+            .map(|(k, d)| (k as f64, d.to_f64()))
+            .filter(|p| p.1 > 0.0 && p.1.is_finite())
+            .collect();
+        let dropped = r.dev_w.len() - pts.len();
+        let name = if dropped == 0 {
+            r.backend.to_string()
+        } else {
+            format!(
+                "{} ({dropped} zero round{} omitted)",
+                r.backend,
+                if dropped == 1 { "" } else { "s" }
+            )
+        };
+        chart = chart.with_series(Series::new(name, pts, Style::LinePoints));
+    }
+    chart
+}

@@ -19,12 +19,14 @@
 
 pub mod bound;
 pub mod builtin;
+pub mod certify;
 pub mod counterexample;
 pub mod error;
 pub mod experiments;
 pub mod figures;
 pub mod fits;
 pub mod instance;
+pub mod interval;
 pub mod linalg;
 pub mod mix;
 pub mod model;
@@ -32,6 +34,7 @@ pub mod num;
 pub mod optimum;
 pub mod plot;
 pub mod poly;
+pub mod precision;
 pub mod report;
 pub mod reproduce;
 pub mod runner;

@@ -2,7 +2,9 @@
 //!
 //! Small and square is the case that matters (d ≤ a few dozen), so a
 //! row-major `Vec` is enough. The solve is Gaussian elimination with partial
-//! pivoting, exact on `Exact`; the definiteness tests are symmetric
+//! pivoting, exact on `Exact`; [`Matrix::solve_spd`] is the pivot-free LDLᵀ
+//! solve for symmetric positive definite matrices (no comparisons, so it
+//! runs on intervals); the definiteness tests are symmetric
 //! elimination (LDLᵀ), exact on `Exact` and therefore used to validate
 //! instance files whatever backend later runs them.
 
@@ -238,6 +240,60 @@ impl<T: Scalar> Matrix<T> {
         Some(x)
     }
 
+    /// Solves `A x = b` for a symmetric positive definite `A` by `A = L D Lᵀ`
+    /// without pivoting: only field operations, no comparisons, so it runs
+    /// unchanged on intervals (where a pivoting decision could be
+    /// undecidable). Reads the lower triangle only (symmetry is assumed).
+    /// `None` when a pivot `D_jj` is exactly zero or not finite; on `Exact`
+    /// the answer is the exact solution, as with [`Matrix::solve`].
+    pub fn solve_spd(&self, b: &[T]) -> Option<Vec<T>> {
+        let n = self.rows;
+        assert_eq!(self.cols, n, "solve_spd needs a square matrix");
+        assert_eq!(b.len(), n, "dimension mismatch in solve_spd");
+        // l[(i, k)] for k < i holds L; d holds D.
+        let mut l: Vec<T> = self.data.clone();
+        let mut d: Vec<T> = Vec::with_capacity(n);
+        let mut v: Vec<T> = Vec::with_capacity(n);
+        for j in 0..n {
+            // v_k = L_jk D_k for k < j.
+            v.clear();
+            v.extend((0..j).map(|k| l[j * n + k].clone() * &d[k]));
+            let mut dj = self[(j, j)].clone();
+            for (k, vk) in v.iter().enumerate() {
+                dj -= l[j * n + k].clone() * vk;
+            }
+            if dj.is_zero() || !dj.is_finite() {
+                return None;
+            }
+            for i in j + 1..n {
+                let mut s = self[(i, j)].clone();
+                for (k, vk) in v.iter().enumerate() {
+                    s -= l[i * n + k].clone() * vk;
+                }
+                l[i * n + j] = s / &dj;
+            }
+            d.push(dj);
+        }
+        // L y = b, then D z = y, then Lᵀ x = z.
+        let mut x: Vec<T> = b.to_vec();
+        for i in 0..n {
+            for k in 0..i {
+                let t = l[i * n + k].clone() * &x[k];
+                x[i] -= t;
+            }
+        }
+        for (xi, di) in x.iter_mut().zip(&d) {
+            *xi = xi.clone() / di;
+        }
+        for i in (0..n).rev() {
+            for k in i + 1..n {
+                let t = l[k * n + i].clone() * &x[k];
+                x[i] -= t;
+            }
+        }
+        Some(x)
+    }
+
     /// Determinant by elimination (exact on `Exact`).
     pub fn determinant(&self, ctx: &T::Ctx) -> T {
         let n = self.rows;
@@ -394,6 +450,22 @@ mod tests {
         let x = vec![q(1, 3), q(-5, 7)];
         let b = a.mul_vec(&x);
         assert_eq!(a.solve(&b).unwrap(), x);
+    }
+
+    #[test]
+    fn spd_solve_is_exact_and_refuses_zero_pivots() {
+        let a = Matrix::from_rows(vec![
+            vec![q(4, 1), q(1, 1), q(-1, 2)],
+            vec![q(1, 1), q(3, 1), q(1, 3)],
+            vec![q(-1, 2), q(1, 3), q(2, 1)],
+        ])
+        .unwrap();
+        let x = vec![q(1, 3), q(-5, 7), q(2, 1)];
+        let b = a.mul_vec(&x);
+        assert_eq!(a.solve_spd(&b).unwrap(), x);
+        assert_eq!(a.solve(&b).unwrap(), x);
+        let z = Matrix::from_rows(vec![vec![q(0, 1), q(1, 1)], vec![q(1, 1), q(0, 1)]]).unwrap();
+        assert!(z.solve_spd(&[q(1, 1), q(1, 1)]).is_none());
     }
 
     #[test]

@@ -50,8 +50,12 @@ enum Command {
     Counterexample(CounterexampleArgs),
     /// The closed-form bound C₁T/N + C₂ρ^{2T} (proofs/bound.md) and T_b(N), compared with the measured T*(N).
     Bound(BoundArgs),
+    /// Prove which T is optimal at a budget with interval arithmetic (or list the T that stay tied).
+    Certify(CertifyArgs),
     /// Sweep T against the budget N: err(N, T), T*(N), and the scaling-law fits.
     Sweep(SweepArgs),
+    /// The same MIX run on f32, f64, mp:64…mp:1024 and exact: deviations from the reference, correct digits, cost, exact growth, T*(N) per backend.
+    Backends(BackendsArgs),
     /// Run the checks on every built-in instance and write REPORT.md with the data behind it.
     ///
     /// The certified greedy failure, full-gradient and stochastic sweeps of
@@ -158,6 +162,40 @@ struct BoundArgs {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct CertifyArgs {
+    /// Instance file, or builtin:NAME.
+    #[arg(long)]
+    instance: String,
+    /// Budget N.
+    #[arg(long, short = 'N')]
+    budget: usize,
+    /// Horizons T: a range 1..TMAX, a list, or one value.
+    #[arg(long, default_value = "1..40")]
+    steps: String,
+    /// The error compared: gap, stationarity or val.
+    #[arg(long, default_value = "stationarity", value_parser = parse_metric)]
+    metric: tstar::sweep::Metric,
+    /// Hypergradient estimator.
+    #[arg(long, default_value = "unrolled", value_parser = parse_estimator)]
+    estimator: Estimator,
+    /// Weight update: eg or pgd.
+    #[arg(long, default_value = "pgd", value_parser = parse_update)]
+    update: UpdateKind,
+    /// Outer step α (default: the file's).
+    #[arg(long, value_parser = parse_exact, allow_hyphen_values = true)]
+    alpha: Option<Rational>,
+    /// First precision, in bits.
+    #[arg(long, default_value_t = 128)]
+    precision: u32,
+    /// Largest precision tried, in bits (doubling from --precision).
+    #[arg(long, default_value_t = 2048)]
+    max_precision: u32,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args)]
@@ -273,9 +311,11 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
         }
         Command::Run(a) => run(a),
         Command::Sweep(a) => sweep_cmd(a),
+        Command::Certify(a) => certify_cmd(a),
         Command::Bound(a) => bound_cmd(a),
         Command::Counterexample(a) => counterexample_cmd(a),
         Command::Reproduce { quick, out } => reproduce(quick, &out),
+        Command::Backends(a) => backends_cmd(a),
     }
 }
 
@@ -396,6 +436,42 @@ fn bound_cmd(a: BoundArgs) -> Result<(), Error> {
         );
     } else {
         print!("{}", report::bound_text(&cmp));
+    }
+    Ok(())
+}
+
+fn certify_cmd(a: CertifyArgs) -> Result<(), Error> {
+    let inst = builtin::load(&a.instance)?;
+    let steps = tstar::sweep::parse_steps(&a.steps).map_err(|e| Error::param("--steps", e))?;
+    let alpha = match a.alpha {
+        Some(al) if al.cmp0() != std::cmp::Ordering::Greater => {
+            return Err(Error::param("--alpha", "must be positive"))
+        }
+        Some(al) => al,
+        None => runner::resolve_alpha(&inst)?,
+    };
+    if a.budget == 0 {
+        return Err(Error::param("--budget", "must be at least 1"));
+    }
+    let opt = optimum(&inst, &OptimumOptions::default())?;
+    let cert = tstar::certify::certify(
+        &inst,
+        &opt,
+        &tstar::certify::CertifySpec {
+            budget: a.budget,
+            steps,
+            metric: a.metric,
+            estimator: a.estimator,
+            update: a.update,
+            alpha,
+            start_prec: a.precision,
+            max_prec: a.max_precision,
+        },
+    )?;
+    if a.json {
+        println!("{}", report::certify_json(&cert));
+    } else {
+        print!("{}", report::certify_text(&cert));
     }
     Ok(())
 }
@@ -528,6 +604,189 @@ fn run(a: RunArgs) -> Result<(), Error> {
         print!("{}", report::run_text(&rep));
         if let Some(dir) = &a.out {
             println!("  wrote {0}/trace.csv and {0}/summary.json", dir.display());
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// `tstar backends` and the counting allocator behind its peak-memory column.
+// ---------------------------------------------------------------------------
+
+/// The system allocator, counting live heap bytes and their peak, so that
+/// `tstar backends` can report each backend's peak memory. Counting is two
+/// relaxed atomic operations per allocation.
+struct CountingAlloc;
+
+static HEAP_CURRENT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static HEAP_PEAK: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static HEAP_BASELINE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn heap_grew(by: usize) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let now = HEAP_CURRENT.fetch_add(by, Relaxed) + by;
+    HEAP_PEAK.fetch_max(now, Relaxed);
+}
+
+fn heap_shrank(by: usize) {
+    HEAP_CURRENT.fetch_sub(by, std::sync::atomic::Ordering::Relaxed);
+}
+
+// SAFETY: every call is forwarded unchanged to `System`; the counters do not
+// affect the allocation.
+unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let p = std::alloc::System.alloc(layout);
+        if !p.is_null() {
+            heap_grew(layout.size());
+        }
+        p
+    }
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let p = std::alloc::System.alloc_zeroed(layout);
+        if !p.is_null() {
+            heap_grew(layout.size());
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        std::alloc::System.dealloc(ptr, layout);
+        heap_shrank(layout.size());
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        let p = std::alloc::System.realloc(ptr, layout, new_size);
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                heap_grew(new_size - layout.size());
+            } else {
+                heap_shrank(layout.size() - new_size);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+/// The counting allocator as a [`tstar::precision::PeakMeter`].
+struct HeapMeter;
+
+impl tstar::precision::PeakMeter for HeapMeter {
+    fn reset(&self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let now = HEAP_CURRENT.load(Relaxed);
+        HEAP_BASELINE.store(now, Relaxed);
+        HEAP_PEAK.store(now, Relaxed);
+    }
+    fn peak_bytes(&self) -> usize {
+        use std::sync::atomic::Ordering::Relaxed;
+        HEAP_PEAK
+            .load(Relaxed)
+            .saturating_sub(HEAP_BASELINE.load(Relaxed))
+    }
+}
+
+#[derive(clap::Args)]
+struct BackendsArgs {
+    /// Instance file, or builtin:NAME.
+    #[arg(long)]
+    instance: String,
+    /// Inner steps per weight update, T ≥ 1.
+    #[arg(long, short = 'T')]
+    steps: usize,
+    /// Budget N; the run makes K = ⌊N/T⌋ weight updates.
+    #[arg(long, short = 'N')]
+    budget: usize,
+    /// Hypergradient estimator: unrolled, implicit, alignment or exact.
+    #[arg(long, default_value = "unrolled", value_parser = parse_estimator)]
+    estimator: Estimator,
+    /// Weight update: eg or pgd (pgd adds the exact backend, which is then the reference).
+    #[arg(long, default_value = "pgd", value_parser = parse_update)]
+    update: UpdateKind,
+    /// Outer step α, overriding the file (also the fixed α of the sweep).
+    #[arg(long, value_parser = parse_exact, allow_hyphen_values = true)]
+    alpha: Option<Rational>,
+    /// Inner step η, overriding the file.
+    #[arg(long, value_parser = parse_exact, allow_hyphen_values = true)]
+    eta: Option<Rational>,
+    /// Backends to compare, comma-separated.
+    #[arg(long, default_value = "f32,f64,mp:64,mp:128,mp:256,mp:1024,exact")]
+    backends: String,
+    /// Skip the small T*(N) sweep per backend.
+    #[arg(long)]
+    no_sweep: bool,
+    /// On the exact backend, stop with an error when a number needs more bits than this.
+    #[arg(long, default_value_t = DEFAULT_MAX_BITS)]
+    max_bits: u64,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Write backends.json and deviation.{svg,png} here.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn backends_cmd(a: BackendsArgs) -> Result<(), Error> {
+    let mut inst = builtin::load(&a.instance)?;
+    if let Some(eta) = a.eta {
+        inst = inst.with_eta(eta)?;
+    }
+    if let Some(alpha) = a.alpha {
+        inst = inst.with_alpha(alpha)?;
+    }
+    let alpha = runner::resolve_alpha(&inst)?;
+    let backends: Vec<Backend> = a
+        .backends
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.parse::<Backend>())
+        .collect::<Result<_, _>>()
+        .map_err(|e| Error::param("--backends", e))?;
+    let req = RunRequest {
+        steps: a.steps,
+        budget: a.budget,
+        backend: Backend::F64,
+        estimator: a.estimator,
+        update: a.update,
+        max_bits: a.max_bits,
+    };
+    req.validate()?;
+    let opt = optimum(&inst, &OptimumOptions::default())?;
+    let mut cmp =
+        tstar::precision::compare_backends(&inst, &opt, &req, &backends, Some(&HeapMeter))?;
+    if !a.no_sweep {
+        cmp.sweep = Some(tstar::precision::sweep_backends(
+            &inst,
+            &opt,
+            a.estimator,
+            a.update,
+            &alpha,
+            &backends,
+        )?);
+    }
+    if let Some(dir) = &a.out {
+        let io = |source| Error::Io {
+            path: dir.display().to_string(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let js = serde_json::to_string_pretty(&report::backends_json(&cmp)).expect("JSON value");
+        std::fs::write(dir.join("backends.json"), js + "\n").map_err(io)?;
+        let chart = tstar::figures::deviation_by_round(&cmp);
+        if let Err(e) = tstar::plot::write_chart(&chart, &dir.join("deviation")) {
+            eprintln!("warning: deviation figure not written: {e}");
+        }
+    }
+    if a.json {
+        println!("{}", report::backends_json(&cmp));
+    } else {
+        print!("{}", report::backends_text(&cmp));
+        if let Some(dir) = &a.out {
+            println!(
+                "wrote {0}/backends.json and {0}/deviation.{{svg,png}}",
+                dir.display()
+            );
         }
     }
     Ok(())

@@ -118,12 +118,12 @@ pub struct Eg;
 
 impl<T: Transcendental> WeightUpdate<T> for Eg {
     fn apply(&self, w: &[T], h: &[T], alpha: &T, ctx: &T::Ctx) -> Vec<T> {
-        // Shifting h by its minimum changes nothing after normalization and
-        // keeps every exponent ≤ 0, so nothing overflows.
-        let hmin = h
-            .iter()
-            .skip(1)
-            .fold(h[0].clone(), |m, x| if *x < m { x.clone() } else { m });
+        // Shifting h by a constant changes nothing after normalization;
+        // shifting by (an f64 copy of) its minimum keeps every exponent near
+        // or below 0, so nothing overflows — and needs no comparison of
+        // backend numbers, which an interval might not be able to decide.
+        let hmin = h.iter().map(|x| x.to_f64()).fold(f64::INFINITY, f64::min);
+        let hmin = T::from_f64(if hmin.is_finite() { hmin } else { 0.0 }, ctx);
         let u: Vec<T> = w
             .iter()
             .zip(h)
@@ -463,9 +463,12 @@ impl<'a, T: Scalar, U: WeightUpdate<T>> Mix<'a, T, U> {
                     }
                     Estimator::Implicit => {
                         let gg = p.grad_g(&theta_t);
-                        let v = p.hessian(&s.w).solve(&gg).ok_or_else(|| Error::Singular {
-                            what: "H(w_k)⁻¹ ∇g(θ_{k+1})".into(),
-                        })?;
+                        let v = p
+                            .hessian(&s.w)
+                            .solve_spd(&gg)
+                            .ok_or_else(|| Error::Singular {
+                                what: "H(w_k)⁻¹ ∇g(θ_{k+1})".into(),
+                            })?;
                         (0..p.m())
                             .map(|i| -dot(&v, &p.grad_f(i, &theta_t)))
                             .collect()

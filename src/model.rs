@@ -116,7 +116,7 @@ impl<T: Scalar> Problem<T> {
     /// `θ*(w) = H(w)⁻¹ r(w)`.
     pub fn theta_star(&self, w: &[T]) -> Result<Vec<T>> {
         self.hessian(w)
-            .solve(&self.rhs(w))
+            .solve_spd(&self.rhs(w))
             .ok_or_else(|| Error::Singular {
                 what: "θ*(w) = H(w)⁻¹ r(w)".into(),
             })
@@ -136,12 +136,14 @@ impl<T: Scalar> Problem<T> {
     /// one for `v = H⁻¹ ∇g(θ*)` (H is symmetric), then `∇Φ_i = −vᵀ ∇f_i(θ*)`.
     pub fn phi_and_grad(&self, w: &[T]) -> Result<(T, Vec<T>)> {
         let h = self.hessian(w);
-        let ts = h.solve(&self.rhs(w)).ok_or_else(|| Error::Singular {
+        let ts = h.solve_spd(&self.rhs(w)).ok_or_else(|| Error::Singular {
             what: "θ*(w)".into(),
         })?;
-        let v = h.solve(&self.grad_g(&ts)).ok_or_else(|| Error::Singular {
-            what: "H(w)⁻¹ ∇g(θ*)".into(),
-        })?;
+        let v = h
+            .solve_spd(&self.grad_g(&ts))
+            .ok_or_else(|| Error::Singular {
+                what: "H(w)⁻¹ ∇g(θ*)".into(),
+            })?;
         let grad = (0..self.m())
             .map(|i| -dot(&v, &self.grad_f(i, &ts)))
             .collect();

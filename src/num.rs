@@ -154,6 +154,9 @@ pub enum Backend {
     Mp(u32),
     /// Exact rationals.
     Exact,
+    /// Rigorous intervals with MPFR ends of this many bits, rounded outward
+    /// ([`crate::interval::Interval`]).
+    Interval(u32),
 }
 
 /// Smallest and largest MPFR precision accepted from the command line.
@@ -167,22 +170,29 @@ impl FromStr for Backend {
             "f64" => Ok(Backend::F64),
             "exact" => Ok(Backend::Exact),
             other => {
-                if let Some(bits) = other.strip_prefix("mp:") {
-                    let bits: u32 = bits.parse().map_err(|_| {
-                        format!("`{other}`: the precision after `mp:` must be a whole number of bits, e.g. mp:256")
-                    })?;
-                    if !(MP_PREC_RANGE.0..=MP_PREC_RANGE.1).contains(&bits) {
-                        return Err(format!(
-                            "`{other}`: precision must be between {} and {} bits",
-                            MP_PREC_RANGE.0, MP_PREC_RANGE.1
-                        ));
-                    }
-                    Ok(Backend::Mp(bits))
+                let (prefix, bits) = if let Some(bits) = other.strip_prefix("mp:") {
+                    ("mp:", bits)
+                } else if let Some(bits) = other.strip_prefix("interval:") {
+                    ("interval:", bits)
                 } else {
-                    Err(format!(
-                        "unknown backend `{other}`: expected f32, f64, mp:BITS (e.g. mp:256) or exact"
-                    ))
+                    return Err(format!(
+                        "unknown backend `{other}`: expected f32, f64, mp:BITS (e.g. mp:256), exact or interval:BITS (e.g. interval:256)"
+                    ));
+                };
+                let bits: u32 = bits.parse().map_err(|_| {
+                    format!("`{other}`: the precision after `{prefix}` must be a whole number of bits, e.g. {prefix}256")
+                })?;
+                if !(MP_PREC_RANGE.0..=MP_PREC_RANGE.1).contains(&bits) {
+                    return Err(format!(
+                        "`{other}`: precision must be between {} and {} bits",
+                        MP_PREC_RANGE.0, MP_PREC_RANGE.1
+                    ));
                 }
+                Ok(if prefix == "mp:" {
+                    Backend::Mp(bits)
+                } else {
+                    Backend::Interval(bits)
+                })
             }
         }
     }
@@ -195,6 +205,7 @@ impl std::fmt::Display for Backend {
             Backend::F64 => write!(f, "f64"),
             Backend::Mp(b) => write!(f, "mp:{b}"),
             Backend::Exact => write!(f, "exact"),
+            Backend::Interval(b) => write!(f, "interval:{b}"),
         }
     }
 }

@@ -692,3 +692,335 @@ pub fn bound_text(c: &crate::experiments::BoundComparison) -> String {
     );
     out
 }
+
+// ---------------------------------------------------------------------------
+// `tstar backends` (crate::precision).
+// ---------------------------------------------------------------------------
+
+fn bytes_text(b: usize) -> String {
+    let b = b as f64;
+    if b < 1024.0 {
+        format!("{b} B")
+    } else if b < 1024.0 * 1024.0 {
+        format!("{:.1} KiB", b / 1024.0)
+    } else {
+        format!("{:.1} MiB", b / (1024.0 * 1024.0))
+    }
+}
+
+/// The `tstar backends` table: deviations from the reference, correct
+/// digits, the first round over 10⁻³, time per round, peak memory; the
+/// exact run's growth; the per-backend `T*(N)` sweep.
+pub fn backends_text(c: &crate::precision::BackendComparison) -> String {
+    use crate::precision::RowStatus;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Backends on {}: MIX(T = {}, N = {}), K = {} rounds, {} estimator, {} update, α = {}",
+        c.instance,
+        c.steps,
+        c.budget,
+        c.rounds,
+        c.estimator,
+        c.update,
+        c.alpha.to_text()
+    );
+    let _ = writeln!(
+        out,
+        "Reference: {}{}",
+        c.reference,
+        match c.reference_digits {
+            None => " (exact rationals)".to_string(),
+            Some(d) =>
+                format!(" (~{d:.1} decimal digits; its own rounding is part of every deviation)"),
+        }
+    );
+    if let Some(n) = &c.reference_note {
+        let _ = writeln!(out, "  note: {n}");
+    }
+    let _ = writeln!(
+        out,
+        "Deviations are relative (max_i |x_i − ref_i| / max_j |ref_j| for w), computed exactly in rationals."
+    );
+    let _ = writeln!(
+        out,
+        "\n  {:<11} {:>11} {:>11} {:>8} {:>10} {:>9} {:>12} {:>11}",
+        "backend",
+        "max dev w",
+        "max dev Φ",
+        "digits w",
+        "digits gap",
+        "k > 1e-3",
+        "s / round",
+        "peak heap"
+    );
+    for r in &c.rows {
+        let name = format!("{}{}", r.backend, if r.is_reference { "*" } else { "" });
+        match &r.status {
+            RowStatus::Ran => {
+                let dev =
+                    |d: Option<crate::precision::Deviation>| d.map_or("-".into(), |d| d.text());
+                let dig = |d: Option<crate::precision::Digits>| d.map_or("-".into(), |d| d.text());
+                let _ = writeln!(
+                    out,
+                    "  {:<11} {:>11} {:>11} {:>8} {:>10} {:>9} {:>12} {:>11}",
+                    name,
+                    dev(r.max_rel_dev_w),
+                    dev(r.max_rel_dev_phi),
+                    dig(r.digits_w),
+                    dig(r.digits_gap),
+                    r.first_round_over.map_or("never".into(), |k| k.to_string()),
+                    r.seconds_per_round
+                        .map_or("-".into(), |s| format!("{s:.3e}")),
+                    r.peak_bytes.map_or("-".into(), bytes_text),
+                );
+            }
+            RowStatus::Skipped(why) => {
+                let _ = writeln!(out, "  {name:<11} skipped: {why}");
+            }
+            RowStatus::Failed(why) => {
+                let _ = writeln!(out, "  {name:<11} failed: {why}");
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  (* = reference; digits are of the final w_K and gap)"
+    );
+    if let Some(g) = &c.exact_growth {
+        let _ = writeln!(out, "\nExact run: size of the largest number (numerator + denominator bits over w_k, θ_k) per round:");
+        let shown: Vec<String> = g.bits_per_round.iter().map(|b| b.to_string()).collect();
+        let _ = writeln!(out, "  {}", shown.join(" "));
+        if !g.theta_replay_matches {
+            let _ = writeln!(
+                out,
+                "  warning: the replayed θ_K differs from the run's; the θ sizes may be off"
+            );
+        }
+        match (g.model, g.practical_rounds, g.practical_budget) {
+            (Some(m), Some(k), Some(n)) => {
+                let how = match m {
+                    crate::precision::GrowthModel::Geometric => format!(
+                        "geometric growth, ×{:.3} per round",
+                        g.growth_factor.unwrap_or(f64::NAN)
+                    ),
+                    crate::precision::GrowthModel::Additive => format!(
+                        "additive growth, +{:.0} bits per round",
+                        g.bits_per_round_increment.unwrap_or(f64::NAN)
+                    ),
+                };
+                let _ = writeln!(
+                    out,
+                    "  fit over rounds {}..{}: {how}; one number reaches {:.0e} bits (~{} MB) at round ≈ {:.0}, i.e. budget N ≈ {} at T = {}: exact runs stop being practical there (an extrapolation).",
+                    g.fit_rounds.0,
+                    g.fit_rounds.1,
+                    g.threshold_bits as f64,
+                    g.threshold_bits / 8 / 1_000_000,
+                    k,
+                    short(n),
+                    g.steps
+                );
+            }
+            _ => {
+                let _ = writeln!(
+                    out,
+                    "  too few rounds, or no growth, to extrapolate where exact runs stop being practical"
+                );
+            }
+        }
+    }
+    if let Some(s) = &c.sweep {
+        let _ = writeln!(
+            out,
+            "\nSmall sweep per backend: T*(N) for T = {}..{}, fixed α = {}, metric {} (* = close call: decided within rounding)",
+            s.steps.0,
+            s.steps.1,
+            s.alpha.to_text(),
+            s.metric
+        );
+        let mut header = format!("  {:>8}", "N");
+        for r in &s.rows {
+            let _ = write!(header, " {:>9}", r.backend.to_string());
+        }
+        let _ = writeln!(out, "{header}");
+        for &n in &s.budgets {
+            let mut line = format!("  {n:>8}");
+            for r in &s.rows {
+                let cell = if r.error.is_some() {
+                    "failed".to_string()
+                } else {
+                    r.tstar.iter().find(|t| t.0 == n).map_or("-".into(), |t| {
+                        format!("{}{}", t.1, if t.2 { "*" } else { "" })
+                    })
+                };
+                let _ = write!(line, " {cell:>9}");
+            }
+            let _ = writeln!(out, "{line}");
+        }
+        for r in &s.rows {
+            if let Some(e) = &r.error {
+                let _ = writeln!(out, "  {}: sweep failed: {e}", r.backend);
+            }
+        }
+        for (b, why) in &s.skipped {
+            let _ = writeln!(out, "  {b}: {why}");
+        }
+        let _ = writeln!(
+            out,
+            "  {}",
+            match (s.f32_swept, s.reference, s.f32_first_change) {
+                (false, _, _) => "f32 was not swept.".to_string(),
+                (true, Some(rb), Some(n)) => format!(
+                    "f32 first changes the answer at N = {n}: its T* differs from {rb}'s there."
+                ),
+                (true, Some(rb), None) => {
+                    format!(
+                        "f32 never changes the answer on this grid: T* equals {rb}'s at every N."
+                    )
+                }
+                (true, None, _) => "no reference for the sweep.".to_string(),
+            }
+        );
+    }
+    out
+}
+
+/// The `tstar backends --json` object: `reference` and `backends` (one
+/// object per backend with `backend`, `max_rel_dev_w`, `max_rel_dev_phi`,
+/// `digits_w`, `digits_gap`, `first_round_over_1e-3`, `seconds_per_round`,
+/// plus `status`, `is_reference`, `peak_bytes`); deviations are strings
+/// (`"5.562e-309"`: they can underflow f64), digits numbers or `"exact"`,
+/// null where a value does not apply. Also `exact_bits_per_round`,
+/// `exact_growth_factor`, `exact_practical_budget` and `tstar_by_backend`.
+pub fn backends_json(c: &crate::precision::BackendComparison) -> Value {
+    use crate::precision::{Digits, RowStatus};
+    let digits = |d: Option<Digits>| match d {
+        None => Value::Null,
+        Some(Digits::Exact) => Value::String("exact".into()),
+        Some(Digits::Count(x)) => json!((x * 100.0).round() / 100.0),
+    };
+    let rows: Vec<Value> = c
+        .rows
+        .iter()
+        .map(|r| {
+            json!({
+                "backend": r.backend.to_string(),
+                "status": match &r.status { RowStatus::Ran => "ran".to_string(), RowStatus::Skipped(_) => "skipped".into(), RowStatus::Failed(_) => "failed".into() },
+                "reason": match &r.status { RowStatus::Ran => Value::Null, RowStatus::Skipped(w) | RowStatus::Failed(w) => Value::String(w.clone()) },
+                "is_reference": r.is_reference,
+                "max_rel_dev_w": r.max_rel_dev_w.map(|d| d.text()),
+                "max_rel_dev_phi": r.max_rel_dev_phi.map(|d| d.text()),
+                "final_rel_dev_w": r.final_dev_w.map(|d| d.text()),
+                "final_rel_dev_gap": r.final_dev_gap.map(|d| d.text()),
+                "digits_w": digits(r.digits_w),
+                "digits_gap": digits(r.digits_gap),
+                "first_round_over_1e-3": r.first_round_over,
+                "seconds_per_round": r.seconds_per_round,
+                "peak_bytes": r.peak_bytes,
+            })
+        })
+        .collect();
+    let g = c.exact_growth.as_ref();
+    let sweep = c.sweep.as_ref().map(|s| {
+        json!({
+            "budgets": s.budgets,
+            "steps": [s.steps.0, s.steps.1],
+            "alpha": s.alpha.to_text(),
+            "metric": s.metric.to_string(),
+            "reference": s.reference.map(|b| b.to_string()),
+            "f32_first_change_at": if !s.f32_swept { Value::Null } else { s.f32_first_change.map_or(Value::String("never".into()), |n| json!(n)) },
+            "skipped": s.skipped.iter().map(|(b, _)| b.to_string()).collect::<Vec<_>>(),
+            "backends": s.rows.iter().map(|r| json!({
+                "backend": r.backend.to_string(),
+                "error": r.error,
+                "seconds": r.seconds,
+                "tstar": r.tstar.iter().map(|t| json!({"N": t.0, "T_star": t.1, "close_call": t.2})).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        })
+    });
+    json!({
+        "instance": c.instance,
+        "steps": c.steps,
+        "budget": c.budget,
+        "rounds": c.rounds,
+        "estimator": c.estimator.to_string(),
+        "update": c.update.to_string(),
+        "alpha": c.alpha.to_text(),
+        "reference": c.reference.to_string(),
+        "reference_note": c.reference_note,
+        "backends": rows,
+        "exact_bits_per_round": g.map(|g| g.bits_per_round.clone()),
+        "exact_growth_model": g.and_then(|g| g.model).map(|m| match m { crate::precision::GrowthModel::Geometric => "geometric", crate::precision::GrowthModel::Additive => "additive" }),
+        "exact_growth_factor": g.and_then(|g| g.growth_factor),
+        "exact_bits_increment_per_round": g.and_then(|g| g.bits_per_round_increment),
+        "exact_practical_threshold_bits": g.map(|g| g.threshold_bits),
+        "exact_practical_rounds": g.and_then(|g| g.practical_rounds),
+        "exact_practical_budget": g.and_then(|g| g.practical_budget),
+        "tstar_by_backend": sweep,
+    })
+}
+
+/// `tstar certify --json`: `budget`, `metric`, `tstar` (null when not
+/// separated), `tied`, `precision_bits`, `enclosures` (`{T, lo, hi}` as
+/// decimal strings rounded outward), and the attempts.
+pub fn certify_json(c: &crate::certify::Certificate) -> Value {
+    json!({
+        "budget": c.budget,
+        "metric": c.metric.to_string(),
+        "tstar": c.tstar,
+        "tied": c.tied,
+        "precision_bits": c.precision_bits,
+        "phi_star_certified": c.phi_star_certified,
+        "attempts": c.attempts.iter().map(|(p, n)| json!({"precision_bits": p, "tied": n})).collect::<Vec<_>>(),
+        "enclosures": c.enclosures.iter().map(|e| {
+            let (lo, hi) = crate::certify::Certificate::bounds_text(e, 25);
+            json!({"T": e.t, "lo": lo, "hi": hi, "error": e.error})
+        }).collect::<Vec<_>>(),
+    })
+}
+
+/// The readable certificate.
+pub fn certify_text(c: &crate::certify::Certificate) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "certify: metric {} at budget N = {} (interval arithmetic, outward rounding)",
+        c.metric, c.budget
+    );
+    for (p, n) in &c.attempts {
+        let _ = writeln!(
+            out,
+            "  {p:>5} bits: {n} horizon(s) overlap the best enclosure"
+        );
+    }
+    match c.tstar {
+        Some(t) => {
+            let _ = writeln!(
+                out,
+                "proved: T*({}) = {t} — its enclosure lies strictly below every other T's, at {} bits",
+                c.budget, c.precision_bits
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "not separated at {} bits: T* is one of {:?} (their enclosures overlap)",
+                c.precision_bits, c.tied
+            );
+        }
+    }
+    if !c.phi_star_certified && c.metric != crate::sweep::Metric::Stationarity {
+        let _ = writeln!(
+            out,
+            "note: Φ* is a local value here; the ordering of T does not depend on it, the printed enclosures do"
+        );
+    }
+    let mut encl: Vec<&crate::certify::TEnclosure> = c.enclosures.iter().collect();
+    encl.sort_by(|a, b| a.hi.total_cmp(&b.hi));
+    let _ = writeln!(out, "  the five best enclosures:");
+    for e in encl.iter().take(5) {
+        let (lo, hi) = crate::certify::Certificate::bounds_text(e, 20);
+        let _ = writeln!(out, "    T = {:>4}: [{lo}, {hi}]", e.t);
+    }
+    out
+}

@@ -155,6 +155,14 @@ pub fn run(inst: &Instance, opt: &Optimum, req: &RunRequest) -> Result<RunReport
         (Backend::Mp(p), UpdateKind::Pgd) => run_typed::<Float, _>(inst, opt, req, &p, Pgd),
         (Backend::Exact, UpdateKind::Pgd) => run_typed::<Rational, _>(inst, opt, req, &(), Pgd),
         (Backend::Exact, UpdateKind::Eg) => Err(eg_on_exact()),
+        // A recorded interval error (undecidable branch, division by an
+        // interval containing 0) turns the run into an error.
+        (Backend::Interval(p), UpdateKind::Eg) => crate::interval::guarded(|| {
+            run_typed::<crate::interval::Interval, _>(inst, opt, req, &p, Eg)
+        }),
+        (Backend::Interval(p), UpdateKind::Pgd) => crate::interval::guarded(|| {
+            run_typed::<crate::interval::Interval, _>(inst, opt, req, &p, Pgd)
+        }),
     }
 }
 

@@ -427,6 +427,27 @@ pub fn sweep(inst: &Instance, phi_star: &Rational, spec: &SweepSpec) -> Result<S
             sweep_typed::<Rational, _>(inst, phi_star, spec, &(), Pgd)
         }
         (Backend::Exact, UpdateKind::Eg) => Err(crate::runner::eg_on_exact()),
+        // Interval states never repeat provably, so no cycle detection (its
+        // `==` on overlapping enclosures would be undecidable); a recorded
+        // interval error on any worker thread turns the sweep into an error.
+        (Backend::Interval(p), UpdateKind::Eg) => {
+            let spec = SweepSpec {
+                fast_forward: false,
+                ..spec.clone()
+            };
+            crate::interval::guarded_parallel(|| {
+                sweep_typed::<crate::interval::Interval, _>(inst, phi_star, &spec, &p, Eg)
+            })
+        }
+        (Backend::Interval(p), UpdateKind::Pgd) => {
+            let spec = SweepSpec {
+                fast_forward: false,
+                ..spec.clone()
+            };
+            crate::interval::guarded_parallel(|| {
+                sweep_typed::<crate::interval::Interval, _>(inst, phi_star, &spec, &p, Pgd)
+            })
+        }
     }
 }
 
@@ -437,6 +458,7 @@ pub fn unit_roundoff(b: Backend) -> f64 {
         Backend::F64 => f64::EPSILON / 2.0,
         Backend::Mp(p) => 2f64.powi(-(p as i32)),
         Backend::Exact => 0.0,
+        Backend::Interval(p) => 2f64.powi(-(p as i32)),
     }
 }
 

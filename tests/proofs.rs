@@ -16,7 +16,7 @@ fn coqc_available() -> bool {
 }
 
 fn proofs_required() -> bool {
-    std::env::var("TSTAR_REQUIRE_PROOFS").map_or(false, |v| v == "1")
+    std::env::var("TSTAR_REQUIRE_PROOFS").is_ok_and(|v| v == "1")
 }
 
 #[test]
