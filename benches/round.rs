@@ -4,6 +4,7 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use rug::{Float, Rational};
 use tstar::builtin;
+use tstar::interval::Interval;
 use tstar::mix::{Estimator, Mix, MixConfig, Pgd};
 use tstar::model::Problem;
 use tstar::num::Scalar;
@@ -34,6 +35,7 @@ fn rounds(c: &mut Criterion) {
     bench_backend::<Float>(c, "mp:256", 256);
     bench_backend::<Float>(c, "mp:1024", 1024);
     bench_backend::<Rational>(c, "exact", ());
+    bench_backend::<Interval>(c, "interval:256", 256);
 }
 
 criterion_group!(benches, rounds);

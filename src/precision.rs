@@ -816,3 +816,109 @@ pub fn sweep_backends(
         f32_swept,
     })
 }
+
+/// How fast interval enclosures widen: MIX(T, N) on `interval:prec`, the
+/// relative width of `w_k` (max over i of width / max|w|) per round, in bits
+/// (`log2`), the least-squares growth `b` in bits per round, and the stated
+/// bound `log2 width_k ≤ a + b k + 8` checked over the run.
+#[derive(Clone, Debug)]
+pub struct WidthGrowth {
+    /// Horizon T.
+    pub steps: usize,
+    /// Precision of the intervals.
+    pub prec: u32,
+    /// `(k, log2 relative width of w_k)` for the rounds that finished.
+    pub points: Vec<(usize, f64)>,
+    /// Fitted intercept a (bits).
+    pub intercept: f64,
+    /// Fitted growth b (bits lost per round).
+    pub bits_per_round: f64,
+    /// Whether every measured point lies below `a + b k + 8`.
+    pub within_bound: bool,
+    /// Why the run stopped early (an undecidable comparison), if it did.
+    pub stopped: Option<String>,
+}
+
+impl WidthGrowth {
+    /// The precision (bits) the model says a run of K rounds needs to keep
+    /// the enclosures of `w` below `2^-margin` relative width.
+    pub fn bits_needed(&self, rounds: usize, margin: f64) -> f64 {
+        (self.intercept + self.bits_per_round * rounds as f64 + margin + self.prec as f64).max(0.0)
+    }
+}
+
+use crate::num::Scalar as _;
+
+struct WidthObserver(Vec<(usize, f64)>);
+
+impl crate::mix::Observer<crate::interval::Interval> for WidthObserver {
+    fn observe(&mut self, r: &crate::mix::RoundRecord<crate::interval::Interval>) {
+        let scale =
+            r.w.iter()
+                .map(|x| x.to_f64().abs())
+                .fold(0.0, f64::max)
+                .max(1e-300);
+        let width = r.w.iter().map(|x| x.width().to_f64()).fold(0.0, f64::max);
+        if width > 0.0 && width.is_finite() {
+            self.0.push((r.k, (width / scale).log2()));
+        }
+    }
+}
+
+/// Measures [`WidthGrowth`] on an instance (unrolled estimator, its α).
+pub fn interval_width_growth(
+    inst: &Instance,
+    steps: usize,
+    budget: usize,
+    prec: u32,
+    update: UpdateKind,
+) -> Result<WidthGrowth> {
+    use crate::interval::{clear_interval_error, take_interval_error, Interval};
+    let alpha = runner::resolve_alpha(inst)?;
+    let problem: crate::model::Problem<Interval> = crate::model::Problem::new(inst, &prec);
+    let conv = |q: &Rational| <Interval as crate::num::Scalar>::from_rational(q, &prec);
+    let config = crate::mix::MixConfig {
+        steps,
+        budget,
+        alpha: conv(&alpha),
+        estimator: Estimator::Unrolled,
+        theta0: inst.theta0.iter().map(conv).collect(),
+        w0: inst.w0.iter().map(conv).collect(),
+        max_bits: u64::MAX,
+    };
+    let mut obs = WidthObserver(Vec::new());
+    clear_interval_error();
+    let out = match update {
+        UpdateKind::Pgd => crate::mix::run(&problem, &config, crate::mix::Pgd, &mut [&mut obs]),
+        UpdateKind::Eg => crate::mix::run(&problem, &config, crate::mix::Eg, &mut [&mut obs]),
+    };
+    let flagged = take_interval_error();
+    // Keep the rounds before the first undecidable operation only.
+    let stopped = match (&out, &flagged) {
+        (_, Some(e)) => Some(e.to_string()),
+        (Err(e), None) => Some(e.to_string()),
+        _ => None,
+    };
+    let pts: Vec<(usize, f64)> = obs.0;
+    let n = pts.len() as f64;
+    let (a, b) = if pts.len() >= 2 {
+        let mx = pts.iter().map(|p| p.0 as f64).sum::<f64>() / n;
+        let my = pts.iter().map(|p| p.1).sum::<f64>() / n;
+        let sxy: f64 = pts.iter().map(|p| (p.0 as f64 - mx) * (p.1 - my)).sum();
+        let sxx: f64 = pts.iter().map(|p| (p.0 as f64 - mx).powi(2)).sum();
+        let b = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+        (my - b * mx, b)
+    } else {
+        (pts.first().map_or(0.0, |p| p.1), 0.0)
+    };
+    let within_bound = pts.iter().all(|&(k, y)| y <= a + b * k as f64 + 8.0);
+    Ok(WidthGrowth {
+        steps,
+        prec,
+        points: pts,
+        intercept: a,
+        bits_per_round: b,
+        within_bound,
+        stopped,
+    })
+}
