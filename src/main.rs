@@ -417,7 +417,10 @@ fn bound_cmd(a: BoundArgs) -> Result<(), Error> {
     if let Some(dir) = &a.out {
         let fits = tstar::sweep::fit_tstar(&cmp.sweep);
         let tb = |n: f64| cmp.model.t_b(n);
-        report::write_sweep(dir, "bound-", &inst.name, &cmp.sweep, &fits, Some(&tb))?;
+        let w = report::write_sweep(dir, "bound-", &inst.name, &cmp.sweep, &fits, Some(&tb))?;
+        for msg in w.warnings {
+            eprintln!("warning: {msg}");
+        }
         let js = serde_json::to_string_pretty(&cmp.model.to_json()).expect("JSON");
         std::fs::write(dir.join("bound.json"), js + "\n").map_err(|source| Error::Io {
             path: dir.display().to_string(),
@@ -531,7 +534,10 @@ fn sweep_cmd(a: SweepArgs) -> Result<(), Error> {
     let res = tstar::sweep::sweep(&inst, &opt.phi_star, &spec)?;
     let fits = tstar::sweep::fit_tstar(&res);
     if let Some(dir) = &a.out {
-        report::write_sweep(dir, "", &inst.name, &res, &fits, None)?;
+        let w = report::write_sweep(dir, "", &inst.name, &res, &fits, None)?;
+        for msg in w.warnings {
+            eprintln!("warning: {msg}");
+        }
     }
     if a.json {
         println!("{}", report::sweep_json(&res, &fits));

@@ -498,8 +498,8 @@ pub fn sweep_json(r: &SweepResult, fits: &std::result::Result<FitReport, FitErro
 
 /// Writes a sweep's data and figures into `dir`, file names prefixed with
 /// `prefix`: `surface.csv`, `tstar.csv`, `sweep.json`, `err_curves.{svg,png}`,
-/// `tstar.{svg,png}`. A figure that cannot be drawn is reported on stderr
-/// and skipped; data files are always written. Returns the figure paths.
+/// `tstar.{svg,png}`. A figure that cannot be drawn is skipped and named in
+/// the returned warnings; data files are always written.
 pub fn write_sweep(
     dir: &std::path::Path,
     prefix: &str,
@@ -507,7 +507,7 @@ pub fn write_sweep(
     res: &SweepResult,
     fits: &std::result::Result<FitReport, FitError>,
     bound: Option<&dyn Fn(f64) -> f64>,
-) -> crate::Result<Vec<std::path::PathBuf>> {
+) -> crate::Result<Written> {
     let io = |source| crate::Error::Io {
         path: dir.display().to_string(),
         source,
@@ -536,14 +536,16 @@ pub fn write_sweep(
             ),
         ),
     ];
-    let mut written = Vec::new();
+    let mut written = Written::default();
     for (stem, chart) in charts {
         match crate::plot::write_chart(&chart, &dir.join(format!("{prefix}{stem}"))) {
             Ok((svg, png)) => {
-                written.push(svg);
-                written.push(png);
+                written.files.push(svg);
+                written.files.push(png);
             }
-            Err(e) => eprintln!("warning: figure {prefix}{stem} not written: {e}"),
+            Err(e) => written
+                .warnings
+                .push(format!("figure {prefix}{stem} not written: {e}")),
         }
     }
     Ok(written)

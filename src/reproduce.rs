@@ -108,11 +108,10 @@ pub fn reproduce(opts: &ReproduceOptions) -> Result<ReproduceSummary> {
         let best = experiments::best_horizon(&inst, &opt, budget, 60, UpdateKind::Pgd)?;
         let (greedy, longer) =
             crate::counterexample::trajectories(&inst, best.t, budget, UpdateKind::Pgd, None)?;
-        let written = report::write_counterexample(out, &cx, &greedy, &longer)?;
-        for w in &written.warnings {
-            eprintln!("warning: {w}");
-        }
-        sum.files.extend(written.files);
+        absorb(
+            &mut sum,
+            report::write_counterexample(out, &cx, &greedy, &longer)?,
+        );
         sum.headlines.push(format!("{name}: {}", cx.verdict));
         let _ = writeln!(
             md,
@@ -150,8 +149,10 @@ pub fn reproduce(opts: &ReproduceOptions) -> Result<ReproduceSummary> {
             let res = sweep::sweep(&inst, &opt.phi_star, &spec)?;
             let fits = sweep::fit_tstar(&res);
             let prefix = format!("sweep-{name}-{metric}-");
-            let figs = report::write_sweep(out, &prefix, name, &res, &fits, None)?;
-            sum.files.extend(figs);
+            absorb(
+                &mut sum,
+                report::write_sweep(out, &prefix, name, &res, &fits, None)?,
+            );
             let verdict = match &fits {
                 Ok(f) => f.verdict(),
                 Err(e) => format!("fits skipped: {e}"),
@@ -180,8 +181,10 @@ pub fn reproduce(opts: &ReproduceOptions) -> Result<ReproduceSummary> {
         let res = sweep::sweep(&inst, &opt.phi_star, &spec)?;
         let fits = sweep::fit_tstar(&res);
         let prefix = format!("stochastic-{name}-");
-        let figs = report::write_sweep(out, &prefix, name, &res, &fits, None)?;
-        sum.files.extend(figs);
+        absorb(
+            &mut sum,
+            report::write_sweep(out, &prefix, name, &res, &fits, None)?,
+        );
         let _ = writeln!(
             md,
             "Each inner gradient gets N(0, σ² I) noise with σ = {sigma}, R = {seeds} seeds \
@@ -220,8 +223,10 @@ pub fn reproduce(opts: &ReproduceOptions) -> Result<ReproduceSummary> {
         let cmp = experiments::bound_comparison(&inst, &opt, None, budgets, steps, opts.progress)?;
         let fits = sweep::fit_tstar(&cmp.sweep);
         let tb = |n: f64| cmp.model.t_b(n);
-        let figs = report::write_sweep(out, "bound-", name, &cmp.sweep, &fits, Some(&tb))?;
-        sum.files.extend(figs);
+        absorb(
+            &mut sum,
+            report::write_sweep(out, "bound-", name, &cmp.sweep, &fits, Some(&tb))?,
+        );
         let js = out.join("bound.json");
         std::fs::write(
             &js,
@@ -406,6 +411,13 @@ pub fn reproduce(opts: &ReproduceOptions) -> Result<ReproduceSummary> {
     std::fs::write(&path, md).map_err(io_err(&path))?;
     sum.files.push(path);
     Ok(sum)
+}
+
+/// Files into the summary; figure warnings into its headlines.
+fn absorb(sum: &mut ReproduceSummary, w: report::Written) {
+    sum.files.extend(w.files);
+    sum.headlines
+        .extend(w.warnings.into_iter().map(|m| format!("warning: {m}")));
 }
 
 fn write_chart_into(
