@@ -23,7 +23,7 @@ use tstar::Error;
     about = "Check the theorems of data mixing with T-step lookahead, numerically and exactly",
     long_about = "tstar runs MIX(T, N) — train on a w-weighted mixture of domains, update the \
 weights w every T inner steps with a T-step lookahead hypergradient, N inner steps in all — on \
-quadratic instances, on f32, f64, MPFR at any precision (mp:BITS) or exact rationals, and \
+quadratic instances, on f32, f64, MPFR at any precision (mp:BITS), exact rationals or rigorous intervals (interval:BITS), and \
 compares the result with the exact optimum Φ*.\n\nInstances are JSON files (see README) or \
 built-ins named builtin:NAME (list them with `tstar instances`)."
 )]
