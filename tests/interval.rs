@@ -11,7 +11,8 @@
 // The comparison operators themselves are under test, negations included.
 #![allow(clippy::neg_cmp_op_on_partial_ord, clippy::nonminimal_bool)]
 
-use proptest::collection::vec as pvec;
+mod common;
+
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use rug::{Float, Rational};
@@ -31,104 +32,10 @@ use tstar::sweep::{self, Metric, SweepSpec};
 // Random instances.
 // ---------------------------------------------------------------------------
 
-#[derive(Clone, Debug)]
-struct Gen {
-    m: usize,
-    d: usize,
-    bmats: Vec<Vec<i64>>,
-    bvecs: Vec<Vec<i64>>,
-    cmat: Vec<i64>,
-    b0: Vec<i64>,
-    wnum: Vec<u32>,
-}
-
-fn gram(b: &[i64], d: usize) -> Vec<Vec<i64>> {
-    (0..d)
-        .map(|j| {
-            (0..d)
-                .map(|k| (0..d).map(|r| b[r * d + j] * b[r * d + k]).sum())
-                .collect()
-        })
-        .collect()
-}
-
-impl Gen {
-    fn a(&self, i: usize) -> Vec<Vec<i64>> {
-        let mut a = gram(&self.bmats[i], self.d);
-        for (j, row) in a.iter_mut().enumerate() {
-            row[j] += 1;
-        }
-        a
-    }
-
-    fn json(&self) -> String {
-        let mat = |a: &[Vec<i64>]| {
-            let rows: Vec<String> = a
-                .iter()
-                .map(|row| {
-                    let r: Vec<String> = row.iter().map(|x| format!("\"{x}\"")).collect();
-                    format!("[{}]", r.join(", "))
-                })
-                .collect();
-            format!("[{}]", rows.join(", "))
-        };
-        let half = |v: &[i64]| {
-            let r: Vec<String> = v.iter().map(|x| format!("\"{x}/2\"")).collect();
-            format!("[{}]", r.join(", "))
-        };
-        let domains: Vec<String> = (0..self.m)
-            .map(|i| {
-                format!(
-                    "{{\"name\": \"d{i}\", \"A\": {}, \"b\": {}}}",
-                    mat(&self.a(i)),
-                    half(&self.bvecs[i])
-                )
-            })
-            .collect();
-        let max_trace: i64 = (0..self.m)
-            .map(|i| (0..self.d).map(|j| self.a(i)[j][j]).sum::<i64>())
-            .max()
-            .expect("m ≥ 2");
-        let s: u32 = self.wnum.iter().sum();
-        let w: Vec<String> = self.wnum.iter().map(|k| format!("\"{k}/{s}\"")).collect();
-        format!(
-            "{{\"name\": \"random\", \"domains\": [{}], \
-             \"validation\": {{\"A\": {}, \"b\": {}}}, \
-             \"eta\": \"1/{}\", \"alpha\": \"1/10\", \"w0\": [{}]}}",
-            domains.join(", "),
-            mat(&gram(&self.cmat, self.d)),
-            half(&self.b0),
-            1 + max_trace,
-            w.join(", ")
-        )
-    }
-
-    fn instance(&self) -> Instance {
-        let text = self.json();
-        Instance::from_json_str(&text)
-            .unwrap_or_else(|e| panic!("generated instance refused: {e}\n{text}"))
-    }
-}
+use common::{gen_strategy as gen_strategy_d, Gen};
 
 fn gen_strategy() -> impl Strategy<Value = Gen> {
-    (2usize..=3, 1usize..=3).prop_flat_map(|(m, d)| {
-        (
-            pvec(pvec(-2i64..=2, d * d), m),
-            pvec(pvec(-6i64..=6, d), m),
-            pvec(-2i64..=2, d * d),
-            pvec(-6i64..=6, d),
-            pvec(1u32..=9, m),
-        )
-            .prop_map(move |(bmats, bvecs, cmat, b0, wnum)| Gen {
-                m,
-                d,
-                bmats,
-                bvecs,
-                cmat,
-                b0,
-                wnum,
-            })
-    })
+    gen_strategy_d(3)
 }
 
 fn config() -> ProptestConfig {
