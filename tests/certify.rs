@@ -129,3 +129,41 @@ fn certify_json_contract_and_refusals() {
         assert_ne!(out.status.code(), Some(101), "{args:?} panicked");
     }
 }
+
+#[test]
+fn at_n_1e4_certify_answers_with_the_tied_horizons() {
+    // The case N = 10⁴: with the enclosures widening ~11 bits per
+    // round (README, "Limitation, measured"), 2048 bits cannot separate
+    // T = 38..40 after ~250 rounds; certify must say exactly which T remain
+    // tied, at the precision limit, and not guess.
+    let inst = builtin::load("builtin:greedy-fails").unwrap();
+    let opt = optimum(&inst, &OptimumOptions::default()).unwrap();
+    let s = CertifySpec {
+        steps: vec![38, 39, 40],
+        ..spec(10_000, 40, 2048)
+    };
+    let cert = certify(&inst, &opt, &s).unwrap();
+    match cert.tstar {
+        Some(t) => {
+            assert_eq!(cert.tied, vec![t]);
+            let f64_sweep = sweep(
+                &inst,
+                &opt.phi_star,
+                &SweepSpec::new(
+                    vec![10_000],
+                    s.steps.clone(),
+                    Metric::Stationarity,
+                    vec![s.alpha.clone()],
+                ),
+            )
+            .unwrap();
+            assert_eq!(f64_sweep.tstar()[0].t, t);
+        }
+        None => {
+            assert_eq!(cert.precision_bits, 2048);
+            assert!(!cert.tied.is_empty());
+            assert!(cert.tied.iter().all(|t| s.steps.contains(t)));
+            assert_eq!(cert.attempts.last().unwrap().0, 2048);
+        }
+    }
+}
