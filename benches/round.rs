@@ -12,16 +12,9 @@ use tstar::num::Scalar;
 fn bench_backend<T: Scalar>(c: &mut Criterion, name: &str, ctx: T::Ctx) {
     let inst = builtin::load("builtin:dense-3x5").expect("built-in");
     let problem: Problem<T> = Problem::new(&inst, &ctx);
-    let conv = |q: &Rational| T::from_rational(q, &ctx);
-    let config = MixConfig {
-        steps: 10,
-        budget: 10,
-        alpha: conv(inst.alpha.as_ref().expect("alpha")),
-        estimator: Estimator::Unrolled,
-        theta0: inst.theta0.iter().map(conv).collect(),
-        w0: inst.w0.iter().map(conv).collect(),
-        max_bits: u64::MAX,
-    };
+    let alpha = inst.alpha.clone().expect("alpha");
+    let config =
+        MixConfig::from_instance(&inst, &ctx, 10, 10, &alpha, Estimator::Unrolled, u64::MAX);
     let mix = Mix::new(&problem, &config, Pgd).expect("valid");
     c.bench_with_input(BenchmarkId::new("mix_round_T10", name), &(), |b, _| {
         b.iter(|| mix.next_round(mix.init()).expect("round"))

@@ -21,6 +21,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 start=$(date +%s)
+# coq_makefile's generated Makefile.coq is a build product (with coq_makefile's
+# own comments in it); remove it when the check ends, like the other products.
+trap 'rm -f Makefile.coq Makefile.coq.conf .Makefile.coq.d' EXIT
 
 command -v coqc >/dev/null 2>&1 || { echo "check.sh: coqc not found on PATH" >&2; exit 2; }
 

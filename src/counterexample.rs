@@ -657,16 +657,15 @@ pub fn trajectory(
         None => crate::runner::resolve_alpha(inst)?,
     };
     let p: Problem<f64> = Problem::new(inst, &());
-    let conv = |q: &Rational| f64::from_rational(q, &());
-    let config = MixConfig {
+    let config = MixConfig::from_instance(
+        inst,
+        &(),
         steps,
         budget,
-        alpha: conv(&alpha),
-        estimator: Estimator::Unrolled,
-        theta0: inst.theta0.iter().map(conv).collect(),
-        w0: inst.w0.iter().map(conv).collect(),
-        max_bits: u64::MAX,
-    };
+        &alpha,
+        Estimator::Unrolled,
+        u64::MAX,
+    );
     let mut col = WeightsCollector(Vec::new());
     match update {
         UpdateKind::Pgd => mix::run(&p, &config, Pgd, &mut [&mut col])?,

@@ -155,6 +155,29 @@ pub struct MixConfig<T: Scalar> {
 }
 
 impl<T: Scalar> MixConfig<T> {
+    /// The configuration of a run of `inst` on a backend: its `θ_0`, `w_0`
+    /// and the exact α, each rounded once to the backend.
+    pub fn from_instance(
+        inst: &crate::instance::Instance,
+        ctx: &T::Ctx,
+        steps: usize,
+        budget: usize,
+        alpha: &rug::Rational,
+        estimator: Estimator,
+        max_bits: u64,
+    ) -> Self {
+        let conv = |q: &rug::Rational| T::from_rational(q, ctx);
+        MixConfig {
+            steps,
+            budget,
+            alpha: conv(alpha),
+            estimator,
+            theta0: inst.theta0.iter().map(conv).collect(),
+            w0: inst.w0.iter().map(conv).collect(),
+            max_bits,
+        }
+    }
+
     /// K = ⌊N / T⌋, the number of weight updates.
     pub fn rounds(&self) -> usize {
         self.budget / self.steps

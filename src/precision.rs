@@ -876,16 +876,15 @@ pub fn interval_width_growth(
     use crate::interval::{clear_interval_error, take_interval_error, Interval};
     let alpha = runner::resolve_alpha(inst)?;
     let problem: crate::model::Problem<Interval> = crate::model::Problem::new(inst, &prec);
-    let conv = |q: &Rational| <Interval as crate::num::Scalar>::from_rational(q, &prec);
-    let config = crate::mix::MixConfig {
+    let config = crate::mix::MixConfig::<Interval>::from_instance(
+        inst,
+        &prec,
         steps,
         budget,
-        alpha: conv(&alpha),
-        estimator: Estimator::Unrolled,
-        theta0: inst.theta0.iter().map(conv).collect(),
-        w0: inst.w0.iter().map(conv).collect(),
-        max_bits: u64::MAX,
-    };
+        &alpha,
+        Estimator::Unrolled,
+        u64::MAX,
+    );
     let mut obs = WidthObserver(Vec::new());
     clear_interval_error();
     let out = match update {

@@ -177,15 +177,15 @@ pub fn run_typed<T: Scalar, U: WeightUpdate<T>>(
     let alpha = resolve_alpha(inst)?;
     let problem: Problem<T> = Problem::new(inst, ctx);
     let conv = |q: &Rational| T::from_rational(q, ctx);
-    let config = MixConfig {
-        steps: req.steps,
-        budget: req.budget,
-        alpha: conv(&alpha),
-        estimator: req.estimator,
-        theta0: inst.theta0.iter().map(conv).collect(),
-        w0: inst.w0.iter().map(conv).collect(),
-        max_bits: req.max_bits,
-    };
+    let config = MixConfig::from_instance(
+        inst,
+        ctx,
+        req.steps,
+        req.budget,
+        &alpha,
+        req.estimator,
+        req.max_bits,
+    );
     let mut trace = TraceCollector::default();
     let outcome = mix::run(&problem, &config, update, &mut [&mut trace])?;
     let phi_star = conv(&opt.phi_star);

@@ -589,15 +589,15 @@ pub fn trajectory<T: Scalar, U: WeightUpdate<T> + Copy>(
         });
     }
     let conv = |q: &Rational| T::from_rational(q, ctx);
-    let config = MixConfig {
-        steps: t,
-        budget: kmax * t,
-        alpha: conv(&spec.alphas[ai]),
-        estimator: spec.estimator,
-        theta0: inst.theta0.iter().map(conv).collect(),
-        w0: inst.w0.iter().map(conv).collect(),
-        max_bits: spec.max_bits,
-    };
+    let config = MixConfig::from_instance(
+        inst,
+        ctx,
+        t,
+        kmax * t,
+        &spec.alphas[ai],
+        spec.estimator,
+        spec.max_bits,
+    );
     let noise = spec.noise.as_ref().map(|s| Noise {
         sigma: conv(s),
         seed: seed_for(spec.base_seed, r),
