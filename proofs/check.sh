@@ -56,7 +56,7 @@ for f in $files; do
 done
 here=$(pwd)
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp" Makefile.coq Makefile.coq.conf .Makefile.coq.d' EXIT
 {
   echo "From TStar Require$mods."
   for t in "${thms[@]}"; do echo "Print Assumptions $t."; done
